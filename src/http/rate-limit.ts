@@ -1,0 +1,144 @@
+/**
+ * Request budgets with express-rate-limit, so one noisy client slows down alone:
+ *  - `events` and `tokens`: per API key (the principal's key id), mounted after authentication on
+ *    the events and token routes; each has its own budget, so a key hammering one route keeps its
+ *    other budget;
+ *  - `auth`: per client IP, counting failed authentications only: it runs as an error middleware
+ *    on the 401 path (`authFailureLimit`), so guessing keys is slowed, while valid keys behind the
+ *    same NAT are never refused because of a neighbour's bad key, and successful requests pay
+ *    nothing for it.
+ * A limiter mounted where no principal is known keys on the client IP (`req.ip`, which honours
+ * Express's `trust proxy`; see trust-proxy.ts). Budgets are counted in this process's memory:
+ * with N replicas a client gets up to N times the budget (a shared store is a follow-up).
+ * Refusals are 429 problem+json (`GW_ERR_RATE_LIMITED`) with `Retry-After`, and every counted
+ * response carries the IETF draft-7 `RateLimit` and `RateLimit-Policy` headers (draft-7 rather than
+ * draft-8 because draft-8 hashes the key for every request and needs Express's `res.append`).
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Request } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { getPrincipal } from '../auth';
+import { GatewayError } from '../errors';
+import { requestIdOf } from '../observability/request-id';
+import { sendProblem } from './problem';
+
+export type RateLimitBudget = 'events' | 'tokens' | 'auth';
+
+export interface RateLimitOptions {
+  /** Which budget this limiter enforces; names the metric label and the 429 detail. */
+  readonly budget: RateLimitBudget;
+  /** Requests allowed per minute; scaled to `windowMs`. 0 disables the limiter. */
+  readonly perMinute: number;
+  /** Length of the fixed window the budget is counted in. */
+  readonly windowMs?: number;
+  /** Called once per refused request (metrics). */
+  readonly onLimited?: (budget: RateLimitBudget) => void;
+  /** The caller's identity; defaults to the authenticated API key id, else the client IP. */
+  readonly keyOf?: (req: IncomingMessage) => string;
+}
+
+export interface RateLimitSettings {
+  readonly eventsPerMinute: number;
+  readonly tokensPerMinute: number;
+  readonly authFailuresPerMinute: number;
+  readonly windowMs: number;
+}
+
+export interface RateLimits {
+  readonly events: RateLimitRequestHandler | undefined;
+  readonly tokens: RateLimitRequestHandler | undefined;
+  readonly auth: RateLimitRequestHandler | undefined;
+}
+
+export const DEFAULT_WINDOW_MS = 60_000;
+
+/** Requests allowed in one window for a per-minute budget (at least 1); pure. */
+export function limitPerWindow(perMinute: number, windowMs: number): number {
+  return Math.max(1, Math.round((perMinute * windowMs) / 60_000));
+}
+
+/** The client IP, masked to its /56 for IPv6 (one subscriber's block counts as one client). */
+function clientIp(req: IncomingMessage): string {
+  const ip = (req as Partial<Request>).ip ?? req.socket.remoteAddress;
+  return ip === undefined ? 'ip:unknown' : `ip:${ipKeyGenerator(ip)}`;
+}
+
+/** Budget key: the API key id once authenticated, else the client IP; pure over the request. */
+export function rateLimitKey(req: IncomingMessage): string {
+  const principal = getPrincipal(req);
+  return principal === undefined ? clientIp(req) : `key:${principal.keyId}`;
+}
+
+const DETAILS: Record<RateLimitBudget, string> = {
+  events: 'This API key sent more event requests than its budget allows; retry after the indicated time.',
+  tokens: 'This API key asked for more tokens than its budget allows; retry after the indicated time.',
+  auth: 'Too many failed authentication attempts from this address; retry after the indicated time.',
+};
+
+/** One limiter; `undefined` when the budget is 0 (unlimited), so nothing is mounted. */
+export function createRateLimit(options: RateLimitOptions): RateLimitRequestHandler | undefined {
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+  if (!Number.isInteger(options.perMinute) || options.perMinute < 0)
+    throw new Error(`perMinute (${options.budget}) must be a non-negative integer`);
+  if (!Number.isInteger(windowMs) || windowMs < 1000) throw new Error('windowMs must be an integer >= 1000');
+  if (options.perMinute === 0) return undefined;
+  const { budget, onLimited } = options;
+  const keyOf = options.keyOf ?? rateLimitKey;
+  return rateLimit({
+    windowMs,
+    limit: limitPerWindow(options.perMinute, windowMs),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    identifier: budget,
+    keyGenerator: (req) => keyOf(req),
+    handler: (req, res, _next, used) => {
+      onLimited?.(budget);
+      const retryAfter = Number(res.getHeader('Retry-After') ?? Math.ceil(used.windowMs / 1000));
+      const error = new GatewayError('GW_ERR_RATE_LIMITED', DETAILS[budget], {
+        retryAfterSeconds: retryAfter,
+        extensions: { budget },
+      });
+      sendProblem(res as ServerResponse, error, requestIdOf(req, res));
+    },
+    // Our key generator already falls back to a masked IP; `trust proxy` is validated at start.
+    validate: { keyGeneratorIpFallback: false, trustProxy: false, xForwardedForHeader: false },
+  });
+}
+
+/** The gateway's three budgets from its settings. */
+export function createRateLimits(
+  settings: RateLimitSettings,
+  onLimited?: (budget: RateLimitBudget) => void,
+): RateLimits {
+  const common = { windowMs: settings.windowMs, ...(onLimited === undefined ? {} : { onLimited }) };
+  return {
+    events: createRateLimit({ ...common, budget: 'events', perMinute: settings.eventsPerMinute }),
+    tokens: createRateLimit({ ...common, budget: 'tokens', perMinute: settings.tokensPerMinute }),
+    auth: createRateLimit({
+      ...common,
+      budget: 'auth',
+      perMinute: settings.authFailuresPerMinute,
+      keyOf: (req) => clientIp(req),
+    }),
+  };
+}
+
+/**
+ * Error middleware for the 401 path: counts the failure against the client IP's `auth` budget and
+ * answers 429 once it is spent, else passes the 401 on. Mount right after the routes that
+ * authenticate, before the error handler. Without a limiter it passes everything through.
+ */
+export function authFailureLimit(limiter: RateLimitRequestHandler | undefined): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (
+      limiter === undefined ||
+      !(error instanceof GatewayError) ||
+      error.code !== 'GW_ERR_UNAUTHENTICATED'
+    ) {
+      next(error);
+      return;
+    }
+    Promise.resolve(limiter(req, res, () => next(error))).catch(next);
+  };
+}
