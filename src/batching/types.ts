@@ -1,0 +1,117 @@
+/**
+ * The batcher's contract with the ingest route (which enqueues events and waits on tickets) and
+ * with the metrics code (which observes batches). Kept in its own file so both sides can import
+ * types without pulling in the flusher's implementation.
+ */
+import type { GatewayError } from '../errors';
+import type { Sink } from '../sink/types';
+
+export interface OutgoingEvent {
+  /** Already validated (1..128 chars). */
+  readonly partitionKey: string;
+  readonly messageId: string;
+  /** The event's JSON bytes exactly as received. */
+  readonly body: Buffer;
+  /** Application properties; the ingest route puts the partition key here as `partitionKey`. */
+  readonly properties: Record<string, string | number | boolean>;
+  /** 'application/json'. */
+  readonly contentType: string;
+}
+
+export interface Ticket {
+  /** The partition id of each event, in order, known synchronously at enqueue. */
+  readonly partitionIds: readonly string[];
+  /**
+   * Resolves when Event Hubs acknowledged every event of the request. Rejects with a GatewayError:
+   * GW_ERR_SEND_FAILED (503, retryable), GW_ERR_EVENT_TOO_LARGE (422, the SDK found an event that
+   * no batch can hold), GW_ERR_SHUTTING_DOWN (close gave up), or the reason given to `withdraw`.
+   */
+  readonly acknowledged: Promise<void>;
+  /**
+   * Deadline passed or client gone: removes the ticket's not-yet-sent events, frees their bytes and
+   * rejects `acknowledged` with `reason`. Events already in flight cannot be recalled; their outcome
+   * is ignored. No-op when the ticket is already settled.
+   */
+  withdraw(reason: GatewayError): void;
+}
+
+export interface PartitionStats {
+  readonly bytes: number;
+  readonly events: number;
+}
+
+export interface BatcherStats {
+  /** Bytes held by the batcher (queued, in an open batch, or in flight), estimated per event. */
+  readonly bufferedBytes: number;
+  readonly bufferedEvents: number;
+  /** Live view, one entry per partition id seen; do not mutate. */
+  readonly perPartition: ReadonlyMap<string, PartitionStats>;
+}
+
+export interface Batcher {
+  /** Reads partition ids from the sink (retrying in the background on failure), starts the refresh. */
+  start(): Promise<void>;
+  /**
+   * Synchronous. Throws GatewayError: GW_ERR_BUFFER_FULL (retryAfterSeconds set; nothing buffered),
+   * GW_ERR_SHUTTING_DOWN after close began, GW_ERR_UNAVAILABLE before partition ids are known,
+   * GW_ERR_EVENT_TOO_LARGE when an event can certainly never fit in a batch.
+   */
+  enqueue(events: readonly OutgoingEvent[]): Ticket;
+  /** Flushes everything buffered (default), answers every ticket, closes the sink. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+  readonly stats: BatcherStats;
+  /** Partition ids known, not closing, and the last call to the hub (send or metadata) succeeded. */
+  readonly ready: boolean;
+}
+
+export interface CloseOptions {
+  /** Default true. false: abort in-flight sends and reject every open ticket with GW_ERR_SHUTTING_DOWN. */
+  readonly flush?: boolean;
+  /** Give up flushing after this long (then as flush: false). Default: no deadline. */
+  readonly deadlineMs?: number;
+}
+
+/** Optional hooks for metrics; called synchronously on the flusher's path, so they must be cheap. */
+export interface BatcherObserver {
+  batchSent?(partitionId: string, events: number, bytes: number, durationMs: number): void;
+  /** Once per failed batch (after our retries), with the sink's error code. */
+  sendFailed?(partitionId: string, code: string, events: number): void;
+  /** Before each of our retries of a send (retry counts from 1). */
+  sendRetried?(partitionId: string, code: string, retry: number): void;
+  /** After each change (at most once per partition per enqueue call), the partition's totals. */
+  buffered?(partitionId: string, bytes: number, events: number): void;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3. */
+  readonly maxRetries?: number;
+  /** First backoff delay. Default 100 ms; doubles per retry. */
+  readonly delayMs?: number;
+  /** Backoff cap. Default 2000 ms. */
+  readonly maxDelayMs?: number;
+}
+
+/** Injectable timers so tests can drive time; defaults are the globals. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface BatcherOptions {
+  readonly sink: Sink;
+  /** Longest an event waits in an open batch, counted from the batch's first event. Default 5. */
+  readonly lingerMs?: number;
+  /** Count cap per batch. Default unlimited: batches are bounded by the link's max message size. */
+  readonly maxEventsPerBatch?: number;
+  /** Cap on bufferedBytes; past it enqueue throws GW_ERR_BUFFER_FULL. Default 64 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** How often partition ids are re-read. Default 30000. */
+  readonly partitionRefreshMs?: number;
+  readonly retry?: RetryOptions;
+  /** Retry-After seconds on GW_ERR_BUFFER_FULL. Default 1. */
+  readonly bufferFullRetryAfterSeconds?: number;
+  readonly observer?: BatcherObserver;
+  /** Monotonic milliseconds. Default performance.now. */
+  readonly clock?: () => number;
+  readonly timers?: Timers;
+}
