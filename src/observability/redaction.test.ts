@@ -37,6 +37,13 @@ describe('redactSecrets', () => {
     expect(redactSecrets(`apiKey=${API_KEY}&x=1`)).toBe(`apiKey=${REDACTED}&x=1`);
   });
 
+  it('when a gateway API key appears anywhere, then it is recognised by its prefix', () => {
+    const key = 'ehgw_' + 'Ab3_-x'.repeat(7) + 'Q';
+    expect(redactSecrets(`key file entry for ${key} revoked`)).toBe(
+      `key file entry for ehgw_${REDACTED} revoked`,
+    );
+  });
+
   it('when the text is JSON-escaped, then the redaction stops at the escape', () => {
     const line = JSON.stringify({ msg: `token "${SAS}" rejected` });
     const out = redactSecrets(line);

@@ -32,13 +32,17 @@ const SECRET_PATTERN = new RegExp(
     String.raw`(\b(?:Bearer|Basic)\s+)(?!(?:realm|error|error_description|scope|charset)=)[^\s"'\\;,]+`,
     // `x-api-key: ...`, `apiKey=...`, `"api_key":"..."` in free text.
     String.raw`(\b(?:x-api-key|api[-_]?key)["']?\s*[:=]\s*["']?)[^\s"'\\;,&]+`,
+    // Our own API keys carry a recognisable prefix (src/auth/generate-key.ts): `ehgw_` + base64url.
+    String.raw`(\behgw_)[A-Za-z0-9_-]{8,}`,
   ].join('|'),
   'gi',
 );
 
+const CAPTURE_GROUPS = 6;
+
 // Cheap gate: most log lines contain none of these words, and a plain `test` is much cheaper
 // than a replace with a callback over the whole line.
-const TRIGGER = /sharedaccess|sig=|bearer|basic|api[-_]?key/i;
+const TRIGGER = /sharedaccess|sig=|bearer|basic|api[-_]?key|ehgw_/i;
 
 /** Returns `text` with every secret-looking value replaced by `[REDACTED]`; pure. */
 export function redactSecrets(text: string): string {
@@ -46,7 +50,7 @@ export function redactSecrets(text: string): string {
   return text.replace(SECRET_PATTERN, (match: string, ...groups: unknown[]) => {
     // The first defined capture group is the prefix to keep; groups after the captures are
     // offset and input, which are never strings of the capture kind we look for.
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < CAPTURE_GROUPS; i += 1) {
       const prefix = groups[i];
       if (typeof prefix === 'string') return prefix + REDACTED;
     }
