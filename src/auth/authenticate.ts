@@ -81,6 +81,8 @@ export function authenticate(
   store: KeyStore,
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   return (req, res, next) => {
+    // Idempotent, so a router can protect itself even when the app already authenticated.
+    if (principals.has(req)) return next();
     const result = authenticateRequest(store, req, res);
     next(result instanceof GatewayError ? result : undefined);
   };

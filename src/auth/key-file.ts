@@ -166,15 +166,21 @@ export function parseKeyFile(text: string, source: string): ApiKeyFile {
     const entry = parseEntry(raw, `keys[${i}]`, problems);
     if (entry !== undefined) keys.push(entry);
   });
+  // Duplicates are checked over every entry, valid or not, so one run reports them all.
   const seenIds = new Set<string>();
   const seenHashes = new Set<string>();
-  for (const entry of keys) {
-    if (seenIds.has(entry.id)) problems.push(`id ${JSON.stringify(entry.id)} appears more than once`);
+  for (const raw of json.keys as unknown[]) {
+    if (!isRecord(raw)) continue;
+    if (typeof raw.id === 'string') {
+      if (seenIds.has(raw.id)) problems.push(`id ${JSON.stringify(raw.id)} appears more than once`);
+      seenIds.add(raw.id);
+    }
     // Two entries with one hash would make the grant depend on file order.
-    if (seenHashes.has(entry.sha256))
-      problems.push(`key ${JSON.stringify(entry.id)} has the same sha256 as another`);
-    seenIds.add(entry.id);
-    seenHashes.add(entry.sha256);
+    if (typeof raw.sha256 === 'string') {
+      if (seenHashes.has(raw.sha256))
+        problems.push(`key ${JSON.stringify(raw.id)} has the same sha256 as another`);
+      seenHashes.add(raw.sha256);
+    }
   }
   if (problems.length > 0) throw new KeyFileError(source, problems);
   return { keys };
