@@ -1,0 +1,81 @@
+/**
+ * The Express app: middleware mounted in the order a request's data flows through it (request id
+ * and access log → security headers → unauthenticated ops routes → authentication and rate limits
+ * → the ingest route → tokens → 404 → problem+json errors). No I/O at import or in `createApp`:
+ * the composition root (gateway.ts) hands in every component.
+ *
+ * Marked MOUNT POINT comments show where the security, metrics, health and tokens work plugs in;
+ * each is meant to be a line or two here plus a field on `AppDeps`.
+ */
+import express, { type Express } from 'express';
+import type { Batcher } from './batching/types';
+import type { Config } from './config/load-config';
+import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
+import type { EventTypeRegistry } from './ingest/event-types';
+import { createIngestHandler, type IngestObserver, type IngestRouteOptions } from './ingest/ingest-route';
+import { createHttpLogger } from './observability/http-logger';
+import type { Logger } from './observability/logger';
+
+export interface AppDeps {
+  readonly config: Pick<Config, 'http' | 'ingest'>;
+  readonly logger: Logger;
+  readonly batcher: Pick<Batcher, 'enqueue'>;
+  readonly eventTypes: EventTypeRegistry;
+  /** Event counters for metrics (optional; `GatewayMetrics` fits). */
+  readonly ingestObserver?: IngestObserver;
+  /** Device binding for the ingest route (see `IngestRouteOptions.authorize`). */
+  readonly authorizeEvents?: IngestRouteOptions['authorize'];
+  /** Injected for tests; default wall clock and random UUIDs. */
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  // Nothing here uses them, and each costs time per request or leaks the stack's name.
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  // MOUNT POINT (security): app.set('trust proxy', config.trustProxy) — before anything reads req.ip.
+
+  const ingest = createIngestHandler({
+    eventTypes: deps.eventTypes,
+    batcher: deps.batcher,
+    logger: deps.logger,
+    maxBodyBytes: deps.config.http.maxBodyBytes,
+    requestDeadlineMs: deps.config.http.requestDeadlineMs,
+    messageIdField: deps.config.ingest.messageIdField,
+    now: deps.now,
+    newId: deps.newId,
+    observer: deps.ingestObserver,
+    authorize: deps.authorizeEvents,
+  });
+
+  // 1. Request id (accepted or generated, echoed) and one access-log line per request.
+  app.use(createHttpLogger(deps.logger));
+  // MOUNT POINT (metrics): app.use(requestMetrics(metrics)) — counts every request by route and status.
+
+  // 2. MOUNT POINT (security): app.use(helmet(...)) — response security headers.
+
+  // 3. Unauthenticated, cheap ops routes (before authentication and rate limits).
+  // MOUNT POINT (health): app.get('/healthz', ...) and app.get('/readyz', ...) — readiness may use batcher.ready.
+  // MOUNT POINT (metrics): app.get('/metrics', ...) — or on METRICS_PORT instead.
+  // MOUNT POINT (docs): app.get('/openapi.yaml', ...) — serves the repository's openapi.yaml.
+
+  // 4. MOUNT POINT (security): per-IP rate limit, then authenticate (401), then per-key rate limits
+  //    (429) — e.g. app.use('/v1', ipLimiter, authenticate(keyStore), ...). The ingest route reads
+  //    its own body, so these run before a single body byte is read.
+
+  // 5. Ingest: reads, parses, validates, keys, enqueues, and answers once the hub acknowledged.
+  //    MOUNT POINT (security): scope `events:write` before the route; device binding goes in
+  //    `deps.authorizeEvents`, which the route calls with the validated events.
+  app.post('/v1/events/:type', (req, res) => ingest(req, res));
+  app.all('/v1/events/:type', methodNotAllowed('POST'));
+
+  // 6. MOUNT POINT (tokens): app.post('/v1/tokens', requireScope('tokens:issue'), tokensRoute).
+
+  // 7. Nothing matched, then every error as problem+json.
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

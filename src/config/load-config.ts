@@ -1,0 +1,180 @@
+/**
+ * Environment → validated, frozen, typed `Config`. Pure: it takes the environment as an argument
+ * (`main.ts` passes `process.env` once), so tests can feed it any map. Every bad variable is
+ * collected before anything is thrown, so an operator fixes a deployment in one round trip.
+ */
+import Ajv, { type ErrorObject } from 'ajv';
+import { DEFAULT_HUB } from '../../emulator/well-known';
+import { CONFIG_SCHEMA, CONFIG_VARIABLES, type VariableName, type VariableSpec } from './schema';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type NodeEnv = 'development' | 'production' | 'test';
+
+/** Where events go. The gateway only ever turns this into a sink; `emulator` adds starting one. */
+export type Target =
+  | { readonly kind: 'connection-string'; readonly connectionString: string; readonly eventHubName: string }
+  | {
+      readonly kind: 'azure-identity';
+      readonly fullyQualifiedNamespace: string;
+      readonly eventHubName: string;
+    }
+  | { readonly kind: 'embedded-emulator'; readonly port: number; readonly eventHubName: string };
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly maxBodyBytes: number;
+    readonly requestDeadlineMs: number;
+  };
+  readonly target: Target;
+  readonly batching: {
+    readonly lingerMs: number;
+    readonly maxEventsPerBatch: number;
+    readonly maxBufferedBytes: number;
+    readonly partitionRefreshMs: number;
+    readonly retry: { readonly maxRetries: number; readonly delayMs: number; readonly maxDelayMs: number };
+  };
+  readonly ingest: { readonly eventTypesDir: string; readonly messageIdField: string };
+  readonly log: { readonly level: LogLevel; readonly pretty: boolean };
+  readonly shutdownDeadlineMs: number;
+}
+
+/** Thrown with every problem found; `message` is what the operator reads, one variable a line. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
+const validateEnv = ajv.compile(CONFIG_SCHEMA);
+
+type Values = {
+  [K in VariableName]: (typeof CONFIG_VARIABLES)[K] extends { type: 'integer' } ? number : string;
+};
+
+/** Reads, validates and freezes the configuration; throws `ConfigError` listing every bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  // Only our variables, and an empty value means "unset" (the usual reading of `FOO=` in .env files).
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(CONFIG_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') raw[name] = value.trim();
+  }
+  const data: Record<string, unknown> = { ...raw };
+  const problems: string[] = [];
+  if (!validateEnv(data)) {
+    for (const error of validateEnv.errors ?? []) problems.push(describe(error, raw));
+  }
+  const values = data as Values;
+  // Cross-variable rules run even when single variables failed, so one run reports everything.
+  const target = resolveTarget(values, raw, problems);
+  const delay = values.SEND_RETRY_DELAY_MS;
+  const maxDelay = values.SEND_RETRY_MAX_DELAY_MS;
+  if (typeof delay === 'number' && typeof maxDelay === 'number' && maxDelay < delay) {
+    problems.push(`SEND_RETRY_MAX_DELAY_MS: must be >= SEND_RETRY_DELAY_MS (${delay}), got ${maxDelay}`);
+  }
+  if (problems.length === 0 && target !== undefined) return deepFreeze(toConfig(values, target));
+  throw new ConfigError(problems);
+}
+
+function describe(error: ErrorObject, raw: Record<string, string>): string {
+  const name = error.instancePath.slice(1);
+  const spec = (CONFIG_VARIABLES as Record<string, VariableSpec>)[name];
+  const got = spec?.secret === true ? '' : ` (got ${JSON.stringify(raw[name])})`;
+  let what = error.message ?? 'is invalid';
+  if (error.keyword === 'enum') what = `must be one of ${(spec?.enum ?? []).join(', ')}`;
+  if (error.keyword === 'pattern') what = 'has an invalid format';
+  return `${name}: ${what}${got}`;
+}
+
+function resolveTarget(values: Values, raw: Record<string, string>, problems: string[]): Target | undefined {
+  const connectionString = raw.EVENTHUB_CONNECTION_STRING;
+  const namespace = raw.EVENTHUB_FULLY_QUALIFIED_NAMESPACE;
+  const hub = raw.EVENTHUB_NAME;
+  if (connectionString !== undefined && namespace !== undefined) {
+    problems.push(
+      'EVENTHUB_CONNECTION_STRING: set either it or EVENTHUB_FULLY_QUALIFIED_NAMESPACE, not both',
+    );
+    return undefined;
+  }
+  if (connectionString !== undefined) {
+    const parts = parseConnectionString(connectionString);
+    const hasKey = parts.SharedAccessKeyName !== undefined && parts.SharedAccessKey !== undefined;
+    const hasSas = parts.SharedAccessSignature !== undefined;
+    if (parts.Endpoint === undefined || !/^sb:\/\/[^/]+\/?$/.test(parts.Endpoint) || hasKey === hasSas) {
+      problems.push(
+        'EVENTHUB_CONNECTION_STRING: must be Endpoint=sb://<host>/;SharedAccessKeyName=...;SharedAccessKey=... (or SharedAccessSignature=...)',
+      );
+      return undefined;
+    }
+    const entityPath = parts.EntityPath;
+    if (entityPath !== undefined && hub !== undefined && entityPath !== hub) {
+      problems.push(`EVENTHUB_NAME: "${hub}" differs from the connection string's EntityPath`);
+      return undefined;
+    }
+    const eventHubName = hub ?? entityPath;
+    if (eventHubName === undefined) {
+      problems.push('EVENTHUB_NAME: required when the connection string has no EntityPath');
+      return undefined;
+    }
+    return { kind: 'connection-string', connectionString, eventHubName };
+  }
+  if (namespace !== undefined) {
+    if (hub === undefined) {
+      problems.push('EVENTHUB_NAME: required with EVENTHUB_FULLY_QUALIFIED_NAMESPACE');
+      return undefined;
+    }
+    return { kind: 'azure-identity', fullyQualifiedNamespace: namespace, eventHubName: hub };
+  }
+  return { kind: 'embedded-emulator', port: values.EMULATOR_PORT, eventHubName: hub ?? DEFAULT_HUB };
+}
+
+/** `Key=Value;Key=Value` → map. Values may contain `=` (base64 keys), so split on the first one. */
+export function parseConnectionString(connectionString: string): Record<string, string | undefined> {
+  const parts: Record<string, string> = {};
+  for (const segment of connectionString.split(';')) {
+    const at = segment.indexOf('=');
+    if (at > 0) parts[segment.slice(0, at).trim()] = segment.slice(at + 1).trim();
+  }
+  return parts;
+}
+
+function toConfig(v: Values, target: Target): Config {
+  return {
+    nodeEnv: v.NODE_ENV as NodeEnv,
+    http: {
+      port: v.PORT,
+      host: v.HOST,
+      maxBodyBytes: v.MAX_BODY_BYTES,
+      requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+    },
+    target,
+    batching: {
+      lingerMs: v.LINGER_MS,
+      maxEventsPerBatch: v.MAX_EVENTS_PER_BATCH,
+      maxBufferedBytes: v.MAX_BUFFERED_BYTES,
+      partitionRefreshMs: v.PARTITION_REFRESH_MS,
+      retry: {
+        maxRetries: v.SEND_MAX_RETRIES,
+        delayMs: v.SEND_RETRY_DELAY_MS,
+        maxDelayMs: v.SEND_RETRY_MAX_DELAY_MS,
+      },
+    },
+    ingest: { eventTypesDir: v.EVENT_TYPES_DIR, messageIdField: v.MESSAGE_ID_FIELD },
+    log: { level: v.LOG_LEVEL as LogLevel, pretty: v.NODE_ENV === 'development' },
+    shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
+  };
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

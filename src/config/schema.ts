@@ -1,0 +1,176 @@
+/**
+ * The one schema of the gateway's environment variables: type, bounds, default and a one-line
+ * description per variable. `load-config.ts` validates `process.env` against it, `.env.example`
+ * and the README's table are checked against it by a test, so the three cannot drift apart.
+ *
+ * Adding a variable: add it here (with `default` when it has one, `secret: true` when its value
+ * must never be printed), map it in `load-config.ts`, and add a line to `.env.example`.
+ */
+
+/** One environment variable. `type` is what the string is coerced to before validation. */
+export interface VariableSpec {
+  readonly type: 'integer' | 'string';
+  readonly description: string;
+  readonly default?: number | string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly enum?: readonly string[];
+  /** Never echo the value in errors or logs (keys, connection strings). */
+  readonly secret?: boolean;
+}
+
+const MIB = 1024 * 1024;
+
+export const CONFIG_VARIABLES = {
+  PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 8080,
+    description: 'HTTP port the gateway listens on (0 = any free port).',
+  },
+  HOST: {
+    type: 'string',
+    minLength: 1,
+    default: '0.0.0.0',
+    description: 'Interface the HTTP server binds to.',
+  },
+  EVENTHUB_CONNECTION_STRING: {
+    type: 'string',
+    minLength: 1,
+    secret: true,
+    description:
+      'Event Hubs connection string (Endpoint=...;SharedAccessKeyName=...;SharedAccessKey=...[;EntityPath=hub]).',
+  },
+  EVENTHUB_FULLY_QUALIFIED_NAMESPACE: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9.-]+$',
+    description:
+      'Namespace host (e.g. my-ns.servicebus.windows.net); authenticates with DefaultAzureCredential. Needs EVENTHUB_NAME.',
+  },
+  EVENTHUB_NAME: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'Event hub to send to. Required with EVENTHUB_FULLY_QUALIFIED_NAMESPACE; with a connection string it replaces EntityPath; the embedded emulator uses telemetry.',
+  },
+  EMULATOR_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 5672,
+    description: 'AMQP port of the embedded emulator, used when no Azure target is configured.',
+  },
+  LINGER_MS: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 60000,
+    default: 5,
+    description: 'How long a partially filled batch waits for more events before it is sent.',
+  },
+  MAX_EVENTS_PER_BATCH: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100000,
+    default: 5000,
+    description: 'Count cap of one batch (batches are also bounded by the hub’s max message size).',
+  },
+  MAX_BUFFERED_BYTES: {
+    type: 'integer',
+    minimum: 1,
+    default: 64 * MIB,
+    description: 'Cap on event bytes held in memory; past it requests get 503 with Retry-After.',
+  },
+  REQUEST_DEADLINE_MS: {
+    type: 'integer',
+    minimum: 1,
+    default: 10000,
+    description:
+      'How long a request waits for Event Hubs to acknowledge its events before it gets 503 (events not yet sent are withdrawn).',
+  },
+  SEND_MAX_RETRIES: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 100,
+    default: 3,
+    description: 'Retries of a failed batch send on transient errors.',
+  },
+  SEND_RETRY_DELAY_MS: {
+    type: 'integer',
+    minimum: 0,
+    default: 100,
+    description: 'First retry delay of a batch send (exponential backoff).',
+  },
+  SEND_RETRY_MAX_DELAY_MS: {
+    type: 'integer',
+    minimum: 0,
+    default: 2000,
+    description: 'Upper bound of the retry delay.',
+  },
+  MAX_BODY_BYTES: {
+    type: 'integer',
+    minimum: 1,
+    default: 1 * MIB,
+    description: 'Largest request body accepted, checked on the wire and again after gunzip.',
+  },
+  LOG_LEVEL: {
+    type: 'string',
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'pino log level.',
+  },
+  NODE_ENV: {
+    type: 'string',
+    enum: ['development', 'production', 'test'],
+    default: 'development',
+    description: 'development = pretty logs; production and test = JSON lines.',
+  },
+  SHUTDOWN_DEADLINE_MS: {
+    type: 'integer',
+    minimum: 1,
+    default: 20000,
+    description:
+      'On SIGTERM/SIGINT, time allowed to flush and answer waiting requests before exit is forced.',
+  },
+  PARTITION_REFRESH_MS: {
+    type: 'integer',
+    minimum: 100,
+    default: 10000,
+    description: 'How often the hub’s partition ids are re-read.',
+  },
+  EVENT_TYPES_DIR: {
+    type: 'string',
+    minLength: 1,
+    default: 'schemas',
+    description:
+      'Folder of event types: <type>.schema.json + <type>.settings.json pairs (relative to the working directory).',
+  },
+  MESSAGE_ID_FIELD: {
+    type: 'string',
+    pattern: '^[^/~]{1,128}$',
+    default: 'message_id',
+    description:
+      'Top-level event field whose value becomes the Event Hubs message id; when absent a UUID is generated.',
+  },
+} as const satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof CONFIG_VARIABLES;
+
+/**
+ * The same variables as one JSON Schema object (what ajv validates the coerced environment
+ * against). `secret` is ours, not JSON Schema, so it is left out.
+ */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  properties: Object.fromEntries(
+    Object.entries(CONFIG_VARIABLES as Record<string, VariableSpec>).map(([name, spec]) => {
+      const { secret: _secret, ...jsonSchema } = spec;
+      return [name, jsonSchema];
+    }),
+  ),
+  additionalProperties: true,
+} as const;

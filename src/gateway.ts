@@ -1,0 +1,216 @@
+/**
+ * Composition root: builds the logger, event types, sink, batcher and app from a `Config`, starts
+ * the HTTP server, and knows the order to take them down again. The only place that knows every
+ * component; each one gets exactly what it needs.
+ *
+ * With no Azure target configured it starts the local emulator in-process (loaded with a dynamic
+ * import, so an Azure deployment never loads it) and sends there: the rest of the gateway does
+ * not know the difference, it only gets a different connection string.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { DestinationStream } from 'pino';
+import { createApp, type AppDeps } from './app';
+import { createBatcher } from './batching/batcher';
+import type { Batcher, BatcherObserver } from './batching/types';
+import type { Config, Target } from './config/load-config';
+import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
+import { createLogger, type Logger } from './observability/logger';
+import { createEventHubsSink } from './sink/event-hubs-sink';
+import type { Sink } from './sink/types';
+
+/** What a sink is built from: a connection string, or a namespace with an Azure credential. */
+export type SinkTarget =
+  | { readonly connectionString: string; readonly eventHubName: string }
+  | { readonly fullyQualifiedNamespace: string; readonly eventHubName: string; readonly credential: unknown };
+
+/** The part of the emulator the gateway uses (emulator/index.ts provides it). */
+export interface EmbeddedEmulator {
+  readonly connectionString: string;
+  close(): Promise<void>;
+}
+
+export interface GatewayDeps {
+  /** Use this logger instead of creating one from the config. */
+  readonly logger?: Logger;
+  /** Where the created logger writes (tests capture lines here). */
+  readonly logDestination?: DestinationStream;
+  readonly eventTypes?: EventTypeRegistry;
+  readonly createSink?: (target: SinkTarget) => Sink;
+  readonly startEmulator?: (options: { host: string; port: number }) => Promise<EmbeddedEmulator>;
+  readonly batcherObserver?: BatcherObserver;
+  /** Extra fields for createApp (metrics observer, device binding, clock, ids). */
+  readonly app?: Partial<Pick<AppDeps, 'ingestObserver' | 'authorizeEvents' | 'now' | 'newId'>>;
+  /** Where the local-development banner goes. Default stderr, outside the JSON log stream. */
+  readonly printBanner?: (text: string) => void;
+}
+
+export interface Gateway {
+  /** `http://host:port` to reach the server (loopback when bound to all interfaces). */
+  readonly url: string;
+  readonly server: Server;
+  readonly batcher: Batcher;
+  readonly logger: Logger;
+  readonly config: Config;
+  /** The embedded emulator when no Azure target is configured. */
+  readonly emulator: EmbeddedEmulator | undefined;
+  /**
+   * Stops accepting, flushes everything buffered, answers every waiting request, closes the
+   * producer (and the embedded emulator). Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Time kept back from SHUTDOWN_DEADLINE_MS for closing sockets after the flush. */
+const CLOSE_MARGIN_MS = 1000;
+
+export async function startGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
+  const logger =
+    deps.logger ??
+    createLogger({ level: config.log.level, pretty: config.log.pretty, destination: deps.logDestination });
+  const eventTypes = deps.eventTypes ?? loadEventTypes(resolve(config.ingest.eventTypesDir));
+
+  const { sinkTarget, emulator } = await resolveSinkTarget(config.target, deps, logger);
+  const sink = (deps.createSink ?? defaultCreateSink)(sinkTarget);
+  const batcher = createBatcher({
+    sink,
+    lingerMs: config.batching.lingerMs,
+    maxEventsPerBatch: config.batching.maxEventsPerBatch,
+    maxBufferedBytes: config.batching.maxBufferedBytes,
+    partitionRefreshMs: config.batching.partitionRefreshMs,
+    retry: config.batching.retry,
+    observer: deps.batcherObserver,
+  });
+  const server = createServer(createApp({ config, logger, batcher, eventTypes, ...deps.app }));
+  // MOUNT POINT (security): server.headersTimeout / requestTimeout / keepAliveTimeout / maxConnections.
+
+  try {
+    await batcher.start();
+    await listen(server, config.http.port, config.http.host);
+  } catch (error) {
+    await batcher.close({ flush: false }).catch(() => undefined);
+    await emulator?.close().catch(() => undefined);
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const url = `http://${urlHost(address.address)}:${address.port}`;
+  logger.info(
+    {
+      url,
+      target: config.target.kind,
+      eventHub: config.target.eventHubName,
+      eventTypes: [...eventTypes.keys()],
+    },
+    'gateway listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= shutdown();
+    return closing;
+  };
+  const shutdown = async (): Promise<void> => {
+    logger.info('gateway shutting down: no new connections, flushing buffered events');
+    // Responses still to come close their connection, so keep-alive clients reconnect elsewhere.
+    server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
+    const serverClosed = new Promise<void>((done) => server.close(() => done()));
+    server.closeIdleConnections();
+    const flushDeadline = Math.max(
+      config.shutdownDeadlineMs - CLOSE_MARGIN_MS,
+      config.shutdownDeadlineMs / 2,
+    );
+    try {
+      // Settles every ticket, so every waiting request gets its answer; then closes the producer.
+      await batcher.close({ flush: true, deadlineMs: flushDeadline });
+    } catch (error) {
+      logger.error({ err: error }, 'flushing on shutdown failed');
+    }
+    // Answers are written now; give the sockets a moment to drain, then cut what is left.
+    server.closeIdleConnections();
+    const grace = new Promise<void>((done) => setTimeout(done, CLOSE_MARGIN_MS).unref());
+    await Promise.race([serverClosed, grace]);
+    server.closeAllConnections();
+    await emulator?.close();
+    logger.info('gateway stopped');
+  };
+
+  return { url, server, batcher, logger, config, emulator, close };
+}
+
+async function resolveSinkTarget(
+  target: Target,
+  deps: GatewayDeps,
+  logger: Logger,
+): Promise<{ sinkTarget: SinkTarget; emulator: EmbeddedEmulator | undefined }> {
+  switch (target.kind) {
+    case 'connection-string':
+      return {
+        sinkTarget: { connectionString: target.connectionString, eventHubName: target.eventHubName },
+        emulator: undefined,
+      };
+    case 'azure-identity': {
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      return {
+        sinkTarget: {
+          fullyQualifiedNamespace: target.fullyQualifiedNamespace,
+          eventHubName: target.eventHubName,
+          credential: new DefaultAzureCredential(),
+        },
+        emulator: undefined,
+      };
+    }
+    case 'embedded-emulator': {
+      const start = deps.startEmulator ?? defaultStartEmulator;
+      const emulator = await start({ host: '127.0.0.1', port: target.port });
+      (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(banner(emulator.connectionString));
+      logger.warn(
+        { emulatorPort: target.port, eventHub: target.eventHubName },
+        'LOCAL DEVELOPMENT MODE: sending to the embedded emulator, not to Azure Event Hubs',
+      );
+      return {
+        sinkTarget: { connectionString: emulator.connectionString, eventHubName: target.eventHubName },
+        emulator,
+      };
+    }
+  }
+}
+
+/** The emulator's key is a published development key (emulator/well-known.ts), so it is printed. */
+function banner(connectionString: string): string {
+  const line = '='.repeat(78);
+  return [
+    line,
+    '  LOCAL DEVELOPMENT MODE — events go to the embedded Event Hubs emulator, not to Azure.',
+    '  Set EVENTHUB_CONNECTION_STRING, or EVENTHUB_FULLY_QUALIFIED_NAMESPACE + EVENTHUB_NAME, for Azure.',
+    '  Emulator connection string (well-known development key, protects nothing):',
+    `  ${connectionString}`,
+    line,
+    '',
+  ].join('\n');
+}
+
+function defaultCreateSink(target: SinkTarget): Sink {
+  return createEventHubsSink(target as Parameters<typeof createEventHubsSink>[0]);
+}
+
+async function defaultStartEmulator(options: { host: string; port: number }): Promise<EmbeddedEmulator> {
+  // A real dynamic import keeps the emulator out of the module graph unless it is needed.
+  const { startEmulator } = await import('../emulator/index.js');
+  return startEmulator(options);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.removeListener('error', fail);
+      done();
+    });
+  });
+}
+
+function urlHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return '127.0.0.1';
+  return address.includes(':') ? `[${address}]` : address;
+}

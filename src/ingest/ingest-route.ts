@@ -1,0 +1,216 @@
+/**
+ * `POST /v1/events/{type}` as a plain `(req, res)` handler: it reads its own body (no Express body
+ * parser), so it can be mounted in Express today and on a bare `node:http` server later. Everything
+ * a request needs that does not depend on the request (validators, pointers, headers) is prepared
+ * when the handler is created. Order, cheapest refusal first: type (404) → content type and
+ * encoding (415) → body with limits (413) → parse (400) → validate, key, id (422) → authorize
+ * hook (403) → enqueue (503 when full) → wait for the hub's acknowledgement → 200 receipt.
+ * No log line per event or per success; failures are logged once per request by the access log.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Batcher, OutgoingEvent, Ticket } from '../batching/types';
+import { GatewayError } from '../errors';
+import { sendProblem } from '../http/problem';
+import type { Logger } from '../observability/logger';
+import { requestIdOf } from '../observability/request-id';
+import { bodyEncodingOf, bodyFormatOf } from './content-type';
+import type { EventType, EventTypeRegistry } from './event-types';
+import { parseBody } from './parse-body';
+import { prepareEvents } from './prepare-events';
+import { readBody } from './read-body';
+
+export const EVENTS_PATH_PREFIX = '/v1/events/';
+
+export interface IngestRouteOptions {
+  readonly eventTypes: EventTypeRegistry;
+  readonly batcher: Pick<Batcher, 'enqueue'>;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  /** How long a request waits for the acknowledgement once its events are enqueued. */
+  readonly requestDeadlineMs: number;
+  readonly messageIdField: string;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+  readonly observer?: IngestObserver;
+  /**
+   * Called with the validated events before anything is enqueued; throw a `GatewayError` (e.g.
+   * GW_ERR_FORBIDDEN with the failing event's index) to refuse the whole request. For the
+   * security layer's device binding.
+   */
+  readonly authorize?: (req: IncomingMessage, eventType: EventType, events: readonly OutgoingEvent[]) => void;
+}
+
+/** Counts for metrics; `GatewayMetrics` from observability/metrics.ts fits structurally. */
+export interface IngestObserver {
+  eventsAccepted(type: string, n: number): void;
+  /** `reason` is the error code; `n` is the request's event count, or 1 when the body was never parsed. */
+  eventsRejected(type: string, reason: string, n: number): void;
+}
+
+export type IngestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The body of a 200/202: what the client keeps as proof of what was accepted. */
+export interface Receipt {
+  readonly count: number;
+  readonly requestId: string;
+  readonly events: readonly { readonly messageId: string; readonly partitionId: string }[];
+}
+
+const RESPOND_ASYNC = /(^|[\s,;])respond-async\s*(,|;|$)/i;
+
+export function createIngestHandler(options: IngestRouteOptions): IngestHandler {
+  const { eventTypes, batcher, logger, maxBodyBytes, requestDeadlineMs, messageIdField, authorize } = options;
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? randomUUID;
+  const observer = options.observer;
+
+  return function ingest(req, res) {
+    const requestId = requestIdOf(req, res);
+    let typeName = 'unknown';
+    let count = 1;
+    const fail = (error: unknown): void => {
+      if (error instanceof GatewayError && (error.status === 413 || error.code === 'GW_ERR_BAD_REQUEST')) {
+        // The rest of the body may still be on its way: do not keep this connection.
+        res.setHeader('Connection', 'close');
+      }
+      observer?.eventsRejected(
+        typeName,
+        error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL',
+        count,
+      );
+      sendProblem(res, error, requestId);
+    };
+    const succeed = (status: 200 | 202, receipt: Receipt): void => {
+      observer?.eventsAccepted(typeName, count);
+      sendJson(res, status, receipt);
+    };
+    try {
+      const type = eventTypes.get(eventTypeFromUrl(req.url ?? ''));
+      if (type === undefined) throw unknownType(req.url ?? '', eventTypes);
+      typeName = type.name;
+      const format = bodyFormatOf(req.headers['content-type']);
+      const encoding = bodyEncodingOf(req.headers['content-encoding']);
+      const receivedAt = now().toISOString();
+      readBody(req, encoding, maxBodyBytes)
+        .then((body) => {
+          const parsed = parseBody(body, format);
+          count = parsed.length;
+          const events = prepareEvents(type, parsed, { requestId, receivedAt, messageIdField, newId });
+          authorize?.(req, type, events);
+          const ticket = batcher.enqueue(events);
+          if (prefersAsync(req.headers.prefer)) {
+            watchAsyncOutcome(ticket, requestId, count, logger);
+            res.setHeader('Preference-Applied', 'respond-async');
+            succeed(202, receiptOf(ticket, events, requestId));
+          } else {
+            awaitAcknowledgement(res, ticket, requestDeadlineMs, {
+              acknowledged: () => succeed(200, receiptOf(ticket, events, requestId)),
+              failed: fail,
+            });
+          }
+        })
+        .catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+/** `/v1/events/telemetry?x=1` → `telemetry`. Anything not a plain type name maps to no type. */
+export function eventTypeFromUrl(url: string): string {
+  if (!url.startsWith(EVENTS_PATH_PREFIX)) return '';
+  const end = url.indexOf('?');
+  return url.slice(EVENTS_PATH_PREFIX.length, end === -1 ? undefined : end);
+}
+
+function unknownType(url: string, eventTypes: EventTypeRegistry): GatewayError {
+  const name = eventTypeFromUrl(url);
+  return new GatewayError(
+    'GW_ERR_UNKNOWN_TYPE',
+    `No event type ${JSON.stringify(name.slice(0, 64))}; known types: ${[...eventTypes.keys()].join(', ')}.`,
+    { extensions: { knownTypes: [...eventTypes.keys()] } },
+  );
+}
+
+export function prefersAsync(prefer: string | string[] | undefined): boolean {
+  if (prefer === undefined) return false;
+  return RESPOND_ASYNC.test(Array.isArray(prefer) ? prefer.join(',') : prefer);
+}
+
+function receiptOf(ticket: Ticket, events: readonly OutgoingEvent[], requestId: string): Receipt {
+  return {
+    count: events.length,
+    requestId,
+    events: events.map((event, i) => ({
+      messageId: event.messageId,
+      partitionId: ticket.partitionIds[i] ?? '',
+    })),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+}
+
+/** With respond-async the outcome arrives after the 202; a failure is logged once for the request. */
+function watchAsyncOutcome(ticket: Ticket, requestId: string, count: number, logger: Logger): void {
+  ticket.acknowledged.catch((error: unknown) => {
+    const code = error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL';
+    logger.warn({ requestId, code, count }, 'events accepted with respond-async were not delivered');
+  });
+}
+
+/**
+ * Calls `acknowledged` once the hub acknowledged every event, or `failed` on a send failure or when
+ * the deadline passes (events not yet in a batch are withdrawn; ones already sent may still land,
+ * and their message ids let consumers drop the duplicates of the client's retry). A client that
+ * hangs up withdraws its events too.
+ */
+function awaitAcknowledgement(
+  res: ServerResponse,
+  ticket: Ticket,
+  deadlineMs: number,
+  outcome: { acknowledged(): void; failed(error: unknown): void },
+): void {
+  let settled = false;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    res.removeListener('close', onClose);
+    return true;
+  };
+  const timer = setTimeout(() => {
+    if (!settle()) return;
+    const error = new GatewayError(
+      'GW_ERR_DEADLINE',
+      `Event Hubs did not acknowledge the events within ${deadlineMs} ms; retry with the same message ids.`,
+    );
+    ticket.withdraw(error);
+    outcome.failed(error);
+  }, deadlineMs);
+  const onClose = (): void => {
+    if (settle()) {
+      ticket.withdraw(
+        new GatewayError(
+          'GW_ERR_BAD_REQUEST',
+          'The client closed the connection before the acknowledgement.',
+        ),
+      );
+    }
+  };
+  res.on('close', onClose);
+  ticket.acknowledged.then(
+    () => {
+      if (settle()) outcome.acknowledged();
+    },
+    (error: unknown) => {
+      if (settle()) outcome.failed(error);
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * Entry point: load the configuration, start the gateway, wire the signals. Nothing else.
+ * SIGTERM/SIGINT: stop accepting, flush, answer every waiting request, close the producer, exit 0.
+ * A second signal, or SHUTDOWN_DEADLINE_MS passing, forces exit 1.
+ */
+import { ConfigError, loadConfig, type Config } from './config/load-config';
+import { startGateway } from './gateway';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    exitWith(error);
+  }
+  const gateway = await startGateway(config);
+  const { logger } = gateway;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'signal received: draining');
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.shutdownDeadlineMs }, 'shutdown deadline passed: forcing exit');
+      process.exit(1);
+    }, config.shutdownDeadlineMs).unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** Configuration problems are the operator's to fix: the message alone, no stack. */
+function exitWith(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+}
+
+main().catch(exitWith);

@@ -1,0 +1,33 @@
+/**
+ * The gateway's one pino logger. Pretty, human output in development; JSON lines elsewhere (what
+ * log shippers parse). Secrets are kept out by `redaction.ts` (redact paths plus a scrubber over
+ * every serialised line); the HTTP log serializers (http-logger.ts) also leave headers out.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { redactionLoggerOptions } from './redaction';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  readonly level?: string;
+  /** Human-readable output (development). Ignored when `destination` is given. */
+  readonly pretty?: boolean;
+  /** Where lines go; tests pass a capturing stream. Defaults to stdout. */
+  readonly destination?: DestinationStream;
+  readonly name?: string;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const pinoOptions = {
+    name: options.name ?? 'gateway',
+    level: options.level ?? 'info',
+    ...redactionLoggerOptions(),
+  };
+  if (options.destination !== undefined) return pino(pinoOptions, options.destination);
+  if (options.pretty === true) {
+    // In-process (not a worker transport): development only, and every line is out before exit.
+    return pino(pinoOptions, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true }));
+  }
+  return pino(pinoOptions);
+}
