@@ -254,15 +254,15 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
         });
     if (!shuttingDown) this.hubFailed();
     let failed = 0;
-    for (const entry of entries) {
-      if (entry.state === EntryState.Done) continue; // already withdrawn with another event of its ticket
-      failed++;
-      this.release(entry);
-      entry.ticket.fail(reason);
-    }
+    for (const entry of entries) if (entry.state !== EntryState.Done) failed++;
     const observer = this.observer;
     if (observer.sendFailed !== undefined && !shuttingDown && failed > 0) {
       this.observe(() => observer.sendFailed?.(channel.id, code, failed));
+    }
+    for (const entry of entries) {
+      if (entry.state === EntryState.Done) continue; // already withdrawn with another event of its ticket
+      this.release(entry);
+      entry.ticket.fail(reason);
     }
     this.flushTouched();
     this.checkDrained();
