@@ -36,7 +36,7 @@ export class FakeBatch implements SinkBatch {
 interface PendingSend {
   readonly batch: FakeBatch;
   resolve(): void;
-  reject(error: unknown): void;
+  reject(error: Error): void;
 }
 
 export class FakeSink implements Sink {
@@ -96,7 +96,7 @@ export class FakeSink implements Sink {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        reject: (error) => {
+        reject: (error: Error) => {
           signal?.removeEventListener('abort', onAbort);
           reject(error);
         },
