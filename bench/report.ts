@@ -1,0 +1,181 @@
+/**
+ * Turns figures into what people read and what machines keep: the per-body tables, the gateway's
+ * ratios to every other target, the checks against issue 6's "done means", and one summary line
+ * per body type. Pure: strings and plain objects in, strings and plain objects out.
+ */
+import type { PacedResult } from './load/paced-client';
+import type { Figures } from './measure';
+import type { BodyKind, TargetName } from './options';
+import type { SoakSummary } from './soak';
+
+export interface PacedFigures {
+  readonly body: BodyKind;
+  readonly fraction: number;
+  readonly ratePerS: number;
+  readonly result: PacedResult;
+}
+
+export interface Check {
+  readonly what: string;
+  readonly measured: number | undefined;
+  readonly bound: string;
+  readonly pass: boolean | undefined;
+}
+
+export type Ratios = Partial<Record<Exclude<TargetName, 'gateway'>, number>>;
+
+const int = (value: number): string => Math.round(value).toLocaleString('en-US');
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+const times = (value: number | undefined): string =>
+  value === undefined ? 'n/a' : `${value.toFixed(value < 10 ? 2 : 1)}×`;
+const pad = (text: string, width: number): string => text.padStart(width);
+
+export function gatewayRatios(figures: readonly Figures[], body: BodyKind): Ratios {
+  const gateway = figures.find((f) => f.body === body && f.target === 'gateway');
+  const ratios: Ratios = {};
+  if (!gateway) return ratios;
+  for (const other of figures) {
+    if (other.body !== body || other.target === 'gateway' || other.eventsPerS <= 0) continue;
+    ratios[other.target] = gateway.eventsPerS / other.eventsPerS;
+  }
+  return ratios;
+}
+
+export function formatTable(figures: readonly Figures[], body: BodyKind): string {
+  const rows = figures.filter((f) => f.body === body);
+  const header = [
+    'target'.padEnd(26),
+    pad('req/s', 9),
+    pad('events/s', 10),
+    pad('p50 ms', 8),
+    pad('p99 ms', 8),
+    pad('CPU µs/ev', 10),
+    pad('cores', 6),
+    pad('ev/batch', 9),
+    pad('KiB/batch', 10),
+    pad('fill', 6),
+    pad('errors', 7),
+  ].join(' ');
+  const lines = rows.map((f) =>
+    [
+      f.label.padEnd(26),
+      pad(int(f.reqPerS), 9),
+      pad(int(f.eventsPerS), 10),
+      pad(fixed(f.load.latencyMs.p50, 2), 8),
+      pad(fixed(f.load.latencyMs.p99, 2), 8),
+      pad(fixed(f.cpuUsPerEvent, 1), 10),
+      pad(fixed(f.cpuCores, 2), 6),
+      pad(f.batches ? fixed(f.batches.eventsPerBatch, 1) : '–', 9),
+      pad(f.batches ? fixed(f.batches.bytesPerBatch / 1024, 1) : '–', 10),
+      pad(f.batches ? `${fixed(f.batches.fill * 100, 0)}%` : '–', 6),
+      pad(int(f.load.non2xx + f.load.socketErrors), 7),
+    ].join(' '),
+  );
+  return [header, ...lines].join('\n');
+}
+
+export function formatRatios(ratios: Ratios): string {
+  const parts = Object.entries(ratios).map(([name, value]) => `${times(value)} ${name}`);
+  return parts.length === 0
+    ? 'gateway ratios: n/a (gateway or baselines not run)'
+    : `gateway = ${parts.join(', ')}`;
+}
+
+export function formatPaced(paced: PacedFigures, lingerMs: number): string {
+  const { result } = paced;
+  return (
+    `paced at ${fixed(paced.fraction * 100, 0)} % of the gateway's peak: ${int(paced.ratePerS)} req/s requested, ` +
+    `${int(result.achievedRatePerS)} achieved; p50 ${fixed(result.latencyMs.p50, 2)} ms, ` +
+    `p99 ${fixed(result.latencyMs.p99, 2)} ms, max ${fixed(result.latencyMs.max, 1)} ms ` +
+    `(linger ${lingerMs} ms; client lag max ${fixed(result.maxScheduleLagMs, 1)} ms; ` +
+    `${int(result.non2xx + result.socketErrors)} errors)`
+  );
+}
+
+export function formatSoak(soak: SoakSummary): string {
+  const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+  return (
+    `soak ${soak.durationS} s at ${int(soak.ratePerS)} req/s (single readings), RSS of the gateway: ` +
+    `min ${mib(soak.minBytes)}, max ${mib(soak.maxBytes)}, first ${soak.windowS} s ${mib(soak.firstWindowMeanBytes)}, ` +
+    `last ${soak.windowS} s ${mib(soak.lastWindowMeanBytes)} (${soak.change >= 0 ? '+' : ''}${fixed(soak.change * 100, 1)} %); ` +
+    `p99 ${fixed(soak.load.latencyMs.p99, 2)} ms, ${int(soak.load.non2xx + soak.load.socketErrors)} errors`
+  );
+}
+
+/** The issue's "done means", evaluated on this run. `pass` is undefined where not measured. */
+export function evaluateChecks(
+  figures: readonly Figures[],
+  paced: readonly PacedFigures[],
+  soak: SoakSummary | undefined,
+  lingerMs: number,
+): Check[] {
+  const single = gatewayRatios(figures, 'single');
+  const batch = gatewayRatios(figures, 'batch');
+  const atLeast = (what: string, measured: number | undefined, bound: number): Check => ({
+    what,
+    measured,
+    bound: `≥ ${bound}`,
+    pass: measured === undefined ? undefined : measured >= bound,
+  });
+  const checks = [
+    atLeast('single: gateway req/s ÷ typical Express', single.typical, 1.5),
+    atLeast('single: gateway req/s ÷ naive sender', single.naive, 3),
+    atLeast('batch: gateway events/s ÷ typical Express', batch.typical, 0.6),
+  ];
+  for (const f of figures.filter((x) => x.target === 'gateway')) {
+    checks.push(atLeast(`${f.body}: gateway batch fill (of max message size)`, f.batches?.fill, 0.95));
+  }
+  for (const p of paced) {
+    const bound = lingerMs + 15;
+    checks.push({
+      what: `${p.body}: p99 at ${fixed(p.fraction * 100, 0)} % of peak, ms`,
+      measured: p.result.latencyMs.p99,
+      bound: `≤ ${bound}`,
+      pass: p.result.latencyMs.p99 <= bound && p.result.non2xx + p.result.socketErrors === 0,
+    });
+  }
+  if (soak) {
+    checks.push({
+      what: 'soak: RSS last vs first minute',
+      measured: soak.change,
+      bound: 'within ±0.15',
+      pass: Math.abs(soak.change) <= 0.15,
+    });
+  }
+  return checks;
+}
+
+export function formatChecks(checks: readonly Check[]): string {
+  return checks
+    .map((check) => {
+      const mark = check.pass === undefined ? ' -- ' : check.pass ? 'PASS' : 'MISS';
+      return `  ${mark}  ${check.what}: ${fixed(check.measured, 2)} (${check.bound})`;
+    })
+    .join('\n');
+}
+
+export function summaryLine(
+  figures: readonly Figures[],
+  paced: readonly PacedFigures[],
+  body: BodyKind,
+  eventBytes: number,
+): string {
+  const gateway = figures.find((f) => f.body === body && f.target === 'gateway');
+  const ratios = gatewayRatios(figures, body);
+  const p = paced.find((x) => x.body === body);
+  if (!gateway) {
+    const best = figures.filter((f) => f.body === body).map((f) => `${f.target} ${int(f.reqPerS)} req/s`);
+    return `SUMMARY ${body} (${int(eventBytes)} B): ${best.join(', ') || 'nothing measured'}`;
+  }
+  return (
+    `SUMMARY ${body} (${int(eventBytes)} B): gateway ${int(gateway.reqPerS)} req/s, ${int(gateway.eventsPerS)} events/s, ` +
+    `p99 ${fixed(gateway.load.latencyMs.p99, 1)} ms at peak` +
+    (p ? `, ${fixed(p.result.latencyMs.p99, 1)} ms at ${fixed(p.fraction * 100, 0)} %` : '') +
+    `; ${formatRatios(ratios).replace('gateway = ', '')}` +
+    (gateway.batches
+      ? `; ${fixed(gateway.batches.eventsPerBatch, 0)} events/batch, ${fixed(gateway.batches.fill * 100, 0)} % full`
+      : '') +
+    (gateway.cpuUsPerEvent === undefined ? '' : `; ${fixed(gateway.cpuUsPerEvent, 1)} µs CPU/event`)
+  );
+}

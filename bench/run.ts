@@ -1,0 +1,194 @@
+/**
+ * `npm run bench`: in one invocation, on loopback, loads the ceiling (bare node:http), the
+ * typical Express stack, the naive sender and the gateway — each in its own process, each for a
+ * fixed time after a warm-up, with single-reading and 100-reading bodies — against the emulator
+ * in its own process; then a paced run at half the gateway's peak, optionally an RSS soak and a
+ * CPU profile. Prints tables, ratios and the issue's checks; writes bench/results/latest.json.
+ * Ratios from one run on one machine are the result; absolute numbers only describe the machine.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_VARIABLES } from '../src/config/schema';
+import { bodyPool, type BodyPool } from './bodies';
+import { canPin } from './child';
+import { startEmulatorProcess } from './emulator-link';
+import { runPaced } from './load/paced';
+import { choosePeakLoad } from './load/peak-load';
+import { describeMachine, formatMachine } from './machine';
+import { measure, type Figures } from './measure';
+import { parseOptions, UsageError, type BenchOptions, type BodyKind } from './options';
+import { createProcessTreeStats } from './process-stats';
+import { profileSummary } from './profile';
+import * as report from './report';
+import { runSoak } from './soak-run';
+import { TARGETS } from './targets';
+import { buildGateway } from './targets/gateway';
+
+interface Cores {
+  readonly load: string | undefined;
+  readonly target: string | undefined;
+  readonly note: string;
+}
+
+async function planCores(options: BenchOptions, cores: number): Promise<Cores> {
+  if (!options.pin) return { load: undefined, target: undefined, note: 'not pinned (--no-pin)' };
+  if (cores < 2) return { load: undefined, target: undefined, note: 'not pinned (one core)' };
+  if (!(await canPin())) return { load: undefined, target: undefined, note: 'not pinned (no taskset)' };
+  const load = String(cores - 1);
+  const clustered = options.workers !== undefined && options.workers !== '1';
+  const target = clustered ? undefined : cores === 2 ? '0' : `0-${cores - 2}`;
+  return {
+    load,
+    target,
+    note: `load generator and emulator on core ${load}, targets on ${target ?? 'any core (WORKERS set)'}`,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const machine = describeMachine();
+  const logDir = join(options.resultsDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const cores = await planCores(options, machine.cores);
+  const lingerMs = Number(process.env.LINGER_MS ?? CONFIG_VARIABLES.LINGER_MS.default);
+  const pools = new Map<BodyKind, BodyPool & { file: string }>();
+  for (const kind of options.bodies) {
+    const pool = bodyPool(kind);
+    const file = join(options.resultsDir, `bodies-${kind}.ndjson`);
+    writeFileSync(file, `${pool.bodies.join('\n')}\n`);
+    pools.set(kind, { ...pool, file });
+  }
+  if (options.targets.includes('gateway') && options.build) buildGateway();
+  const peak = choosePeakLoad(options.loadGenerator);
+  const stats = createProcessTreeStats();
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  log(`machine: ${formatMachine(machine)}`);
+  log(`load: ${peak.description}, ${options.connections} connections; ${cores.note}`);
+  log(
+    `timing: ${options.warmupS} s warm-up + ${options.durationS} s per target and body; paced ${options.pacedS} s` +
+      (options.profile ? '; PROFILING the gateway (its figures are not representative)' : ''),
+  );
+
+  const figures: Figures[] = [];
+  const paced: report.PacedFigures[] = [];
+  let soak: Awaited<ReturnType<typeof runSoak>> | undefined;
+  const startedAt = Date.now();
+  const emulator = await startEmulatorProcess({ cpus: cores.load, logFile: join(logDir, 'emulator.log') });
+  try {
+    const context = { stats, emulator, run: peak.run.bind(peak) };
+    for (const name of options.targets) {
+      const target = TARGETS[name];
+      const running = await target.start({
+        options,
+        emulator,
+        cpus: cores.target,
+        logFile: join(logDir, `${name}.log`),
+        resultsDir: options.resultsDir,
+      });
+      try {
+        for (const [kind, pool] of pools) {
+          const spec = { bodiesFile: pool.file, connections: options.connections, cpus: cores.load };
+          const result = await measure(context, target, running, pool, spec, options);
+          figures.push(result);
+          log(
+            `  ${target.label} / ${kind}: ${Math.round(result.reqPerS)} req/s, p99 ${result.load.latencyMs.p99.toFixed(1)} ms` +
+              (result.load.non2xx + result.load.socketErrors > 0
+                ? `, ${result.load.non2xx} non-2xx, ${result.load.socketErrors} socket errors (see ${name}.log)`
+                : ''),
+          );
+          if (name !== 'gateway' || result.reqPerS <= 0) continue;
+          const ratePerS = result.reqPerS * options.pacedFraction;
+          emulator.reset();
+          const pacedResult = await runPaced({
+            ...spec,
+            url: running.url,
+            headers: running.headers,
+            durationS: options.pacedS,
+            ratePerS,
+          });
+          paced.push({ body: kind, fraction: options.pacedFraction, ratePerS, result: pacedResult });
+          log(`  ${report.formatPaced(paced[paced.length - 1]!, lingerMs)}`);
+        }
+      } finally {
+        await running.stop();
+      }
+    }
+    const singlePeak = figures.find((f) => f.target === 'gateway' && f.body === 'single');
+    if (options.soakS > 0) {
+      const pool = pools.get('single');
+      if (!singlePeak || !pool) log('soak skipped: needs the gateway measured with single readings');
+      else {
+        log(
+          `soak: ${options.soakS} s at ${Math.round(singlePeak.reqPerS * options.pacedFraction)} req/s ...`,
+        );
+        soak = await runSoak({
+          options,
+          emulator,
+          stats,
+          pool,
+          ratePerS: singlePeak.reqPerS * options.pacedFraction,
+          cpus: cores,
+          logFile: join(logDir, 'gateway-soak.log'),
+        });
+      }
+    }
+  } finally {
+    await emulator.stop();
+  }
+
+  const profile = options.profile
+    ? profileSummary(join(options.resultsDir, 'profiles'), startedAt)
+    : undefined;
+  const checks = report.evaluateChecks(figures, paced, soak, lingerMs);
+  log('');
+  for (const [kind, pool] of pools) {
+    log(
+      `${kind === 'single' ? 'single reading' : `${pool.eventsPerRequest}-reading batch`} POST, ${Math.round(pool.meanBytes)} B:`,
+    );
+    log(report.formatTable(figures, kind));
+    log(report.formatRatios(report.gatewayRatios(figures, kind)));
+    for (const p of paced.filter((x) => x.body === kind)) log(report.formatPaced(p, lingerMs));
+    log('');
+  }
+  if (soak) log(`${report.formatSoak(soak)}\n`);
+  if (profile) log(`${profile.text}\n`);
+  log(`checks (issue 6):\n${report.formatChecks(checks)}\n`);
+  const jsonFile = join(options.resultsDir, 'latest.json');
+  writeFileSync(
+    jsonFile,
+    `${JSON.stringify(
+      {
+        startedAt: new Date(startedAt).toISOString(),
+        command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+        machine,
+        options,
+        loadGenerator: peak.description,
+        pinning: cores.note,
+        lingerMs,
+        bodies: Object.fromEntries(
+          [...pools].map(([kind, pool]) => [
+            kind,
+            { meanBytes: pool.meanBytes, eventsPerRequest: pool.eventsPerRequest },
+          ]),
+        ),
+        figures,
+        ratios: Object.fromEntries(options.bodies.map((kind) => [kind, report.gatewayRatios(figures, kind)])),
+        paced,
+        soak,
+        checks,
+        profile: profile?.summary,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`results: ${jsonFile}`);
+  for (const [kind, pool] of pools) log(report.summaryLine(figures, paced, kind, pool.meanBytes));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof UsageError ? error.message : String((error as Error).stack ?? error)}\n`,
+  );
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,60 @@
+/**
+ * The RSS soak: the gateway under paced load at a fraction of its peak for minutes, its resident
+ * memory sampled every second. A leak or an unbounded buffer shows as a last minute above the
+ * first; the issue's bound is ±15 %.
+ */
+import type { PacedResult } from './load/paced-client';
+
+export interface RssSample {
+  readonly atS: number;
+  readonly rssBytes: number;
+}
+
+export interface SoakSummary {
+  readonly ratePerS: number;
+  readonly durationS: number;
+  readonly samples: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly firstWindowMeanBytes: number;
+  readonly lastWindowMeanBytes: number;
+  /** Seconds averaged at each end: one minute, or a fifth of a shorter soak. */
+  readonly windowS: number;
+  /** lastWindowMean / firstWindowMean − 1. */
+  readonly change: number;
+  /** (max − min) / firstWindowMean. */
+  readonly spread: number;
+  readonly load: PacedResult;
+}
+
+const mean = (values: readonly number[]): number =>
+  values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+
+export function summariseSoak(
+  samples: readonly RssSample[],
+  ratePerS: number,
+  durationS: number,
+  load: PacedResult,
+): SoakSummary {
+  const windowS = Math.min(60, durationS / 5);
+  const values = samples.map((sample) => sample.rssBytes);
+  const first = mean(samples.filter((sample) => sample.atS <= windowS).map((sample) => sample.rssBytes));
+  const last = mean(
+    samples.filter((sample) => sample.atS >= durationS - windowS).map((sample) => sample.rssBytes),
+  );
+  const minBytes = values.length > 0 ? Math.min(...values) : 0;
+  const maxBytes = values.length > 0 ? Math.max(...values) : 0;
+  return {
+    ratePerS,
+    durationS,
+    samples: samples.length,
+    minBytes,
+    maxBytes,
+    firstWindowMeanBytes: first,
+    lastWindowMeanBytes: last,
+    windowS,
+    change: first > 0 ? last / first - 1 : 0,
+    spread: first > 0 ? (maxBytes - minBytes) / first : 0,
+    load,
+  };
+}
