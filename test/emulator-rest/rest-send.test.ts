@@ -19,7 +19,7 @@ beforeAll(async () => {
   rest = await startRestServer({
     config: emulator.config,
     port: 0,
-    ingest: emulator.ingest,
+    ingest: (target, messages, options) => emulator.ingest(target, messages, options),
     faults: emulator.faults,
   });
 });
