@@ -1,0 +1,77 @@
+/**
+ * Whether this replica should get traffic, answered from in-memory state so a probe costs no I/O:
+ * not while starting, not while draining on shutdown, not when the hub has not answered our last
+ * call (the batcher's `ready`), and not when the buffer is above its high-water mark (a replica
+ * that cannot send fast enough should shed new load to its peers before it has to refuse it).
+ * The mark has hysteresis: not ready at `highWaterRatio` of the cap, ready again only below
+ * `lowWaterRatio`, so a buffer hovering at the mark does not flap the load balancer.
+ */
+
+export type ReadinessState = 'starting' | 'serving' | 'draining';
+export type NotReadyReason = 'starting' | 'draining' | 'hub-unreachable' | 'buffer-high-water';
+
+export type ReadinessResult =
+  | { readonly ready: true }
+  | { readonly ready: false; readonly reason: NotReadyReason; readonly detail: string };
+
+export interface ReadinessOptions {
+  /** The batcher's `ready`: partition ids known, not closing, last call to the hub succeeded. */
+  readonly hubReachable: () => boolean;
+  /** The batcher's `stats.bufferedBytes`. */
+  readonly bufferedBytes: () => number;
+  readonly maxBufferedBytes: number;
+  readonly highWaterRatio?: number;
+  readonly lowWaterRatio?: number;
+}
+
+export interface Readiness {
+  readonly state: ReadinessState;
+  /** The server listens and the batcher started. */
+  markServing(): void;
+  /** Shutdown began; stays draining. */
+  markDraining(): void;
+  check(): ReadinessResult;
+}
+
+const READY: ReadinessResult = Object.freeze({ ready: true });
+
+export function createReadiness(options: ReadinessOptions): Readiness {
+  const high = options.highWaterRatio ?? 0.8;
+  const low = options.lowWaterRatio ?? Math.max(0, high - 0.1);
+  if (!(high > 0 && high <= 1)) throw new Error('highWaterRatio must be in (0, 1]');
+  if (!(low >= 0 && low <= high)) throw new Error('lowWaterRatio must be in [0, highWaterRatio]');
+  if (!(options.maxBufferedBytes > 0)) throw new Error('maxBufferedBytes must be positive');
+  const highBytes = options.maxBufferedBytes * high;
+  const lowBytes = options.maxBufferedBytes * low;
+  let state: ReadinessState = 'starting';
+  let aboveMark = false;
+
+  return {
+    get state() {
+      return state;
+    },
+    markServing() {
+      if (state === 'starting') state = 'serving';
+    },
+    markDraining() {
+      state = 'draining';
+    },
+    check() {
+      if (state === 'starting')
+        return { ready: false, reason: 'starting', detail: 'The gateway is starting.' };
+      if (state === 'draining')
+        return { ready: false, reason: 'draining', detail: 'The gateway is shutting down and draining.' };
+      if (!options.hubReachable())
+        return { ready: false, reason: 'hub-unreachable', detail: 'Event Hubs has not answered recently.' };
+      const bytes = options.bufferedBytes();
+      aboveMark = aboveMark ? bytes >= lowBytes : bytes >= highBytes;
+      if (aboveMark)
+        return {
+          ready: false,
+          reason: 'buffer-high-water',
+          detail: `The send buffer is above ${Math.round(high * 100)} % of its capacity.`,
+        };
+      return READY;
+    },
+  };
+}
