@@ -5,6 +5,7 @@
  * composition root; everything else lives in one-job modules beside it.
  */
 import { startAmqpServer } from './amqp/server';
+import { startRestServer, type RestServer } from './rest/server';
 import type { ServerContext } from './amqp/context';
 import { resolveConfig, type EmulatorConfig } from './config';
 import { FaultState } from './faults';
@@ -36,6 +37,8 @@ export interface Emulator {
   connectionStringFor(policyName: string, hub?: string): string;
   /** `sb://<host>:<port>/` */
   readonly endpoint: string;
+  /** `http://<host>:<port>` of the REST send path; undefined when `restPort` is false (the default). */
+  readonly restUrl: string | undefined;
   readonly config: EmulatorConfig;
   readonly store: EmulatorStore;
   readonly faults: FaultControls & Pick<FaultState, 'takeSendRejection' | 'count' | 'dispositionDelayMs'>;
@@ -78,6 +81,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stopListening: () => server.stopListening(),
     startListening: () => server.startListening(),
   });
+  const ingest: Emulator['ingest'] = (target, messages, ingestOptions) => {
+    const stored = store.ingest(target, messages, ingestOptions);
+    faults.count('transfers');
+    faults.count('eventsStored', stored.length);
+    return stored;
+  };
+  let rest: RestServer | undefined;
+  if (config.restPort !== false) {
+    try {
+      rest = await startRestServer({ config, port: config.restPort, ingest, faults, now: () => context.now() });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
   const firstHub = config.hubs[0]?.name ?? '';
   const connectionStringFor = (policyName: string, hub: string = firstHub): string => {
     const policy = config.policies.find((p) => p.name === policyName);
@@ -103,18 +121,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     config,
     store,
     faults,
-    ingest: (target, messages, ingestOptions) => {
-      const stored = store.ingest(target, messages, ingestOptions);
-      faults.count('transfers');
-      faults.count('eventsStored', stored.length);
-      return stored;
-    },
+    restUrl: rest?.url,
+    ingest,
     async close() {
       if (closed) return;
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       store.close();
+      await rest?.close();
       await server.close();
     },
   };
