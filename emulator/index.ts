@@ -90,7 +90,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let rest: RestServer | undefined;
   if (config.restPort !== false) {
     try {
-      rest = await startRestServer({ config, port: config.restPort, ingest, faults, now: () => context.now() });
+      rest = await startRestServer({
+        config,
+        port: config.restPort,
+        ingest,
+        faults,
+        now: () => context.now(),
+      });
     } catch (error) {
       await server.close();
       throw error;
