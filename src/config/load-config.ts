@@ -5,6 +5,9 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import { DEFAULT_HUB } from '../../emulator/well-known';
+import type { ServerLimits } from '../http/hardening';
+import type { RateLimitSettings } from '../http/rate-limit';
+import { parseTrustProxy, type TrustProxySetting } from '../http/trust-proxy';
 import { CONFIG_SCHEMA, CONFIG_VARIABLES, type VariableName, type VariableSpec } from './schema';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -39,6 +42,13 @@ export interface Config {
   readonly ingest: { readonly eventTypesDir: string; readonly messageIdField: string };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly shutdownDeadlineMs: number;
+  readonly security: {
+    readonly trustProxy: TrustProxySetting;
+    readonly rateLimit: RateLimitSettings;
+    readonly server: Required<ServerLimits>;
+  };
+  /** `metricsPort` undefined: /metrics is served on the public port. */
+  readonly ops: { readonly metricsPort: number | undefined; readonly readyHighWaterRatio: number };
 }
 
 /** Thrown with every problem found; `message` is what the operator reads, one variable a line. */
@@ -79,7 +89,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (typeof delay === 'number' && typeof maxDelay === 'number' && maxDelay < delay) {
     problems.push(`SEND_RETRY_MAX_DELAY_MS: must be >= SEND_RETRY_DELAY_MS (${delay}), got ${maxDelay}`);
   }
-  if (problems.length === 0 && target !== undefined) return deepFreeze(toConfig(values, target));
+  const trustProxy = securityChecks(values, raw, problems);
+  if (problems.length === 0 && target !== undefined) return deepFreeze(toConfig(values, target, trustProxy));
   throw new ConfigError(problems);
 }
 
@@ -145,7 +156,24 @@ export function parseConnectionString(connectionString: string): Record<string, 
   return parts;
 }
 
-function toConfig(v: Values, target: Target): Config {
+/** TRUST_PROXY parsed, and the cross-variable rules of the security and ops settings. */
+function securityChecks(values: Values, raw: Record<string, string>, problems: string[]): TrustProxySetting {
+  let trustProxy: TrustProxySetting = false;
+  try {
+    trustProxy = parseTrustProxy(raw.TRUST_PROXY);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const headers = values.HEADERS_TIMEOUT_MS;
+  const request = values.REQUEST_TIMEOUT_MS;
+  if (typeof headers === 'number' && typeof request === 'number' && request < headers)
+    problems.push(`REQUEST_TIMEOUT_MS: must be >= HEADERS_TIMEOUT_MS (${headers}), got ${request}`);
+  if (raw.METRICS_PORT !== undefined && values.METRICS_PORT !== 0 && values.METRICS_PORT === values.PORT)
+    problems.push(`METRICS_PORT: must differ from PORT (${values.PORT})`);
+  return trustProxy;
+}
+
+function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Config {
   return {
     nodeEnv: v.NODE_ENV as NodeEnv,
     http: {
@@ -169,6 +197,26 @@ function toConfig(v: Values, target: Target): Config {
     ingest: { eventTypesDir: v.EVENT_TYPES_DIR, messageIdField: v.MESSAGE_ID_FIELD },
     log: { level: v.LOG_LEVEL as LogLevel, pretty: v.NODE_ENV === 'development' },
     shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
+    security: {
+      trustProxy,
+      rateLimit: {
+        windowMs: v.RATE_LIMIT_WINDOW_MS,
+        eventsPerMinute: v.RATE_LIMIT_EVENTS_PER_MINUTE,
+        tokensPerMinute: v.RATE_LIMIT_TOKENS_PER_MINUTE,
+        authFailuresPerMinute: v.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      },
+      server: {
+        headersTimeoutMs: v.HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: v.KEEP_ALIVE_TIMEOUT_MS,
+        maxConnections: v.MAX_CONNECTIONS,
+        maxHeaderSize: 16_384,
+      },
+    },
+    ops: {
+      metricsPort: (v as Partial<Values>).METRICS_PORT,
+      readyHighWaterRatio: v.READY_HIGH_WATER_PERCENT / 100,
+    },
   };
 }
 

@@ -156,6 +156,79 @@ export const CONFIG_VARIABLES = {
     description:
       'Top-level event field whose value becomes the Event Hubs message id; when absent a UUID is generated.',
   },
+  TRUST_PROXY: {
+    type: 'string',
+    default: 'false',
+    description:
+      'Which proxies to believe in X-Forwarded-For (decides the client IP, so whose rate-limit budget a request spends): false, a hop count, or addresses/CIDRs/loopback. Wrong settings make every client share one budget (too little) or let clients forge their IP (true, refused).',
+  },
+  RATE_LIMIT_WINDOW_MS: {
+    type: 'integer',
+    minimum: 1000,
+    maximum: 3600000,
+    default: 60000,
+    description:
+      'Length of the rate-limit window; the per-minute budgets are scaled to it. Limits are per replica.',
+  },
+  RATE_LIMIT_EVENTS_PER_MINUTE: {
+    type: 'integer',
+    minimum: 0,
+    default: 6000,
+    description: 'Requests per minute each API key may make to POST /v1/events/{type} (0 = unlimited).',
+  },
+  RATE_LIMIT_TOKENS_PER_MINUTE: {
+    type: 'integer',
+    minimum: 0,
+    default: 60,
+    description: 'Requests per minute each API key may make to POST /v1/tokens (0 = unlimited).',
+  },
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: {
+    type: 'integer',
+    minimum: 0,
+    default: 30,
+    description: 'Failed authentications (401) per minute per client IP before it gets 429 (0 = unlimited).',
+  },
+  HEADERS_TIMEOUT_MS: {
+    type: 'integer',
+    minimum: 100,
+    default: 10000,
+    description:
+      'Time a client has to send the complete request headers (slow-header clients are cut off with 408).',
+  },
+  REQUEST_TIMEOUT_MS: {
+    type: 'integer',
+    minimum: 100,
+    default: 30000,
+    description: 'Time a client has to send the complete request, headers and body (>= HEADERS_TIMEOUT_MS).',
+  },
+  KEEP_ALIVE_TIMEOUT_MS: {
+    type: 'integer',
+    minimum: 0,
+    default: 5000,
+    description:
+      'How long an idle keep-alive connection stays open; behind a load balancer, set above its idle timeout.',
+  },
+  MAX_CONNECTIONS: {
+    type: 'integer',
+    minimum: 0,
+    default: 4096,
+    description:
+      'Cap on concurrent connections; further connections are closed on accept (0 = no cap; mind ulimit -n).',
+  },
+  METRICS_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    description:
+      'When set, /metrics, /healthz and /readyz are served on this port (0 = any free port) and /metrics leaves the public port.',
+  },
+  READY_HIGH_WATER_PERCENT: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    default: 80,
+    description: '/readyz answers 503 while buffered bytes are above this percentage of MAX_BUFFERED_BYTES.',
+  },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof CONFIG_VARIABLES;
