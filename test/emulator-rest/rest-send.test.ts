@@ -4,27 +4,20 @@
  * refused with the service's status and nothing lands.
  */
 import { startEmulator, type Emulator } from '../../emulator';
-import { startRestServer, type RestServer } from '../../emulator/rest/server';
 import { LISTEN_POLICY, ROOT_POLICY, SEND_POLICY, type SasPolicy } from '../../emulator/well-known';
 import { partitionIndexForKey } from '../../src/partitioning/partition-key';
 import { signSas } from '../../src/tokens/sign-sas';
 
 let emulator: Emulator;
-let rest: RestServer;
+let restUrl: string;
 let seq = 0;
 const unique = (prefix: string): string => `${prefix}-${process.pid}-${++seq}`;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, maxMessageSize: 64 * 1024 });
-  rest = await startRestServer({
-    config: emulator.config,
-    port: 0,
-    ingest: (target, messages, options) => emulator.ingest(target, messages, options),
-    faults: emulator.faults,
-  });
+  emulator = await startEmulator({ port: 0, restPort: 0, maxMessageSize: 64 * 1024 });
+  restUrl = emulator.restUrl!;
 });
 afterAll(async () => {
-  await rest.close();
   await emulator.close();
 });
 
@@ -38,7 +31,7 @@ const post = (
   body: string,
   contentType = 'application/json',
 ): Promise<Response> =>
-  fetch(`${rest.url}/${path}`, {
+  fetch(`${restUrl}/${path}`, {
     method: 'POST',
     headers: { 'content-type': contentType, ...(auth === undefined ? {} : { authorization: auth }) },
     body,
@@ -147,7 +140,7 @@ describe('REST send', () => {
     ).toBe(400);
     expect((await post('nohub/messages', token('nohub', ROOT_POLICY), 'x')).status).toBe(404);
     expect((await post('telemetry/consumergroups/x/messages', token('telemetry'), 'x')).status).toBe(404);
-    const get = await fetch(`${rest.url}/telemetry/messages`, {
+    const get = await fetch(`${restUrl}/telemetry/messages`, {
       headers: { authorization: token('telemetry') },
     });
     expect(get.status).toBe(405);
