@@ -81,6 +81,9 @@ describe('requestMetrics', () => {
     router.post('/events/:type', (_req, res) => {
       res.status(202).end();
     });
+    app.use('/v1/limited', (_req, res) => {
+      res.status(429).end();
+    });
     app.use('/v1', router);
     app.get('/named', (_req, res, next) => {
       res.locals[ROUTE_LABEL_LOCAL] = '/custom';
@@ -90,11 +93,15 @@ describe('requestMetrics', () => {
     await request(app).post('/v1/events/humidity').expect(202);
     await request(app).get('/does/not/exist/123').expect(404);
     await request(app).get('/named').expect(404);
+    await request(app).post('/v1/limited/x').expect(429);
     const text = await m.render();
     expect(
       sample(text, 'gateway_http_requests_total{method="POST",route="/v1/events/:type",status="202"}'),
     ).toBe(2);
     expect(sample(text, 'gateway_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
     expect(sample(text, 'gateway_http_requests_total{method="GET",route="/custom",status="404"}')).toBe(1);
+    expect(
+      sample(text, 'gateway_http_requests_total{method="POST",route="/v1/limited/*",status="429"}'),
+    ).toBe(1);
   });
 });

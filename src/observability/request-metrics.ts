@@ -22,7 +22,8 @@ export function routeLabel(req: Request, res: Response): string {
     const path: unknown = route.path;
     if (typeof path === 'string') return req.baseUrl + path;
   }
-  return UNMATCHED_ROUTE;
+  // Answered by middleware mounted on a prefix (a 401 or 429 before the route): name the prefix.
+  return req.baseUrl === '' ? UNMATCHED_ROUTE : `${req.baseUrl}/*`;
 }
 
 export function requestMetrics(metrics: Pick<GatewayMetrics, 'requestFinished'>): RequestHandler {
