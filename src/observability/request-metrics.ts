@@ -20,10 +20,12 @@ export function routeLabel(req: Request, res: Response): string {
   const route: unknown = req.route;
   if (typeof route === 'object' && route !== null && 'path' in route) {
     const path: unknown = route.path;
-    if (typeof path === 'string') return req.baseUrl + path;
+    if (typeof path === 'string') return (req.baseUrl ?? '') + path;
   }
   // Answered by middleware mounted on a prefix (a 401 or 429 before the route): name the prefix.
-  return req.baseUrl === '' ? UNMATCHED_ROUTE : `${req.baseUrl}/*`;
+  // (Express's final handler leaves `baseUrl` undefined, despite its type.)
+  const base = req.baseUrl as string | undefined;
+  return base === undefined || base === '' ? UNMATCHED_ROUTE : `${base}/*`;
 }
 
 export function requestMetrics(metrics: Pick<GatewayMetrics, 'requestFinished'>): RequestHandler {
