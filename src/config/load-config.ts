@@ -49,6 +49,24 @@ export interface Config {
   };
   /** `metricsPort` undefined: /metrics is served on the public port. */
   readonly ops: { readonly metricsPort: number | undefined; readonly readyHighWaterRatio: number };
+  readonly auth: {
+    readonly apiKeysFile: string | undefined;
+    /** The target is an emulator (embedded, or a connection string with UseDevelopmentEmulator=true). */
+    readonly developmentMode: boolean;
+  };
+  readonly tokens: {
+    readonly sendPolicy: SasPolicySetting | undefined;
+    readonly listenPolicy: SasPolicySetting | undefined;
+    readonly defaultTtlSeconds: number;
+    readonly maxTtlSeconds: number;
+    readonly restUrl: string | undefined;
+  };
+}
+
+/** A SAS policy that signs partner tokens (name and key from the environment). */
+export interface SasPolicySetting {
+  readonly name: string;
+  readonly key: string;
 }
 
 /** Thrown with every problem found; `message` is what the operator reads, one variable a line. */
@@ -90,6 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     problems.push(`SEND_RETRY_MAX_DELAY_MS: must be >= SEND_RETRY_DELAY_MS (${delay}), got ${maxDelay}`);
   }
   const trustProxy = securityChecks(values, raw, problems);
+  tokenChecks(values, raw, problems);
   if (problems.length === 0 && target !== undefined) return deepFreeze(toConfig(values, target, trustProxy));
   throw new ConfigError(problems);
 }
@@ -173,6 +192,38 @@ function securityChecks(values: Values, raw: Record<string, string>, problems: s
   return trustProxy;
 }
 
+/** SAS policies come as name + key pairs; the signing policy is never the gateway's own. */
+function tokenChecks(values: Values, raw: Record<string, string>, problems: string[]): void {
+  for (const prefix of ['SAS_SEND_KEY', 'SAS_LISTEN_KEY'] as const) {
+    if ((raw[`${prefix}_NAME`] === undefined) !== (raw[prefix] === undefined))
+      problems.push(`${prefix}_NAME and ${prefix}: set both or neither`);
+  }
+  const own =
+    raw.EVENTHUB_CONNECTION_STRING &&
+    parseConnectionString(raw.EVENTHUB_CONNECTION_STRING).SharedAccessKeyName;
+  if (own && raw.SAS_SEND_KEY_NAME === own)
+    problems.push(
+      'SAS_SEND_KEY_NAME: use a dedicated Send-only policy, not the connection string’s own policy',
+    );
+  if (own && raw.SAS_LISTEN_KEY_NAME === own)
+    problems.push(
+      'SAS_LISTEN_KEY_NAME: use a dedicated Listen-only policy, not the connection string’s own policy',
+    );
+  const ttl = values.TOKEN_DEFAULT_TTL_SECONDS;
+  const maxTtl = values.TOKEN_MAX_TTL_SECONDS;
+  if (typeof ttl === 'number' && typeof maxTtl === 'number' && ttl > maxTtl)
+    problems.push(`TOKEN_DEFAULT_TTL_SECONDS: must be <= TOKEN_MAX_TTL_SECONDS (${maxTtl}), got ${ttl}`);
+}
+
+function isDevelopmentTarget(target: Target): boolean {
+  if (target.kind === 'embedded-emulator') return true;
+  // The flag switches the SDK to plain AMQP, which no Azure namespace accepts: it marks an emulator.
+  return (
+    target.kind === 'connection-string' &&
+    parseConnectionString(target.connectionString).UseDevelopmentEmulator === 'true'
+  );
+}
+
 function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Config {
   return {
     nodeEnv: v.NODE_ENV as NodeEnv,
@@ -216,6 +267,19 @@ function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Con
     ops: {
       metricsPort: (v as Partial<Values>).METRICS_PORT,
       readyHighWaterRatio: v.READY_HIGH_WATER_PERCENT / 100,
+    },
+    auth: {
+      apiKeysFile: (v as Partial<Values>).API_KEYS_FILE,
+      developmentMode: isDevelopmentTarget(target),
+    },
+    tokens: {
+      sendPolicy: v.SAS_SEND_KEY_NAME ? { name: v.SAS_SEND_KEY_NAME, key: v.SAS_SEND_KEY } : undefined,
+      listenPolicy: v.SAS_LISTEN_KEY_NAME
+        ? { name: v.SAS_LISTEN_KEY_NAME, key: v.SAS_LISTEN_KEY }
+        : undefined,
+      defaultTtlSeconds: v.TOKEN_DEFAULT_TTL_SECONDS,
+      maxTtlSeconds: v.TOKEN_MAX_TTL_SECONDS,
+      restUrl: (v as Partial<Values>).EVENTHUB_REST_URL,
     },
   };
 }

@@ -229,6 +229,56 @@ export const CONFIG_VARIABLES = {
     default: 80,
     description: '/readyz answers 503 while buffered bytes are above this percentage of MAX_BUFFERED_BYTES.',
   },
+  API_KEYS_FILE: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'JSON file of API keys (SHA-256 hashes, scopes, event types, sensors; see `npm run keys`). Required unless the target is the emulator, which then accepts the well-known development key.',
+  },
+  SAS_SEND_KEY_NAME: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'Send-only SAS policy that signs partner send tokens (POST /v1/tokens); never the gateway’s own policy. Emulator default: gateway-send.',
+  },
+  SAS_SEND_KEY: {
+    type: 'string',
+    minLength: 1,
+    secret: true,
+    description: 'Key of SAS_SEND_KEY_NAME.',
+  },
+  SAS_LISTEN_KEY_NAME: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    description: 'Listen-only SAS policy that signs partner listen tokens. Emulator default: gateway-listen.',
+  },
+  SAS_LISTEN_KEY: {
+    type: 'string',
+    minLength: 1,
+    secret: true,
+    description: 'Key of SAS_LISTEN_KEY_NAME.',
+  },
+  TOKEN_DEFAULT_TTL_SECONDS: {
+    type: 'integer',
+    minimum: 1,
+    default: 900,
+    description: 'Lifetime of a SAS token when the request names no ttlSeconds.',
+  },
+  TOKEN_MAX_TTL_SECONDS: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 86400,
+    default: 3600,
+    description: 'Longest SAS token lifetime a request may ask for; above it the request gets 400.',
+  },
+  EVENTHUB_REST_URL: {
+    type: 'string',
+    pattern: '^https?://[^/?#]+/?$',
+    description:
+      'Base URL of the Event Hubs REST API put in publisher-token responses (default https://<namespace host>; for the emulator its REST port).',
+  },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof CONFIG_VARIABLES;
