@@ -4,7 +4,9 @@
  * first failing event by index, so a fleet client can find the offending reading.
  */
 
+import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors';
+import { getPrincipal } from './authenticate';
 import { matchesAny } from './patterns';
 import type { Principal } from './principal';
 
@@ -51,4 +53,21 @@ export function forbiddenEvent(decision: { readonly index: number; readonly reas
       extensions: { index: decision.index },
     },
   );
+}
+
+/**
+ * The ingest route's `authorize` hook: device binding for the request's authenticated principal.
+ * Throws the 403 (with `index`) so the route refuses the whole request before anything is enqueued.
+ */
+export function authorizeIngest(
+  req: IncomingMessage,
+  eventType: { readonly name: string },
+  events: readonly { readonly partitionKey: string }[],
+): void {
+  const principal = getPrincipal(req);
+  if (principal === undefined) throw new GatewayError('GW_ERR_UNAUTHENTICATED', 'An API key is required.');
+  const keys = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) keys[i] = (events[i] as { partitionKey: string }).partitionKey;
+  const decision = authorizeSensors(principal, eventType.name, keys);
+  if (!decision.ok) throw forbiddenEvent(decision);
 }

@@ -9,7 +9,7 @@ export {
   requireScope,
   WWW_AUTHENTICATE,
 } from './authenticate';
-export { authorizeSensors, forbiddenEvent, type SensorDecision } from './authorize';
+export { authorizeIngest, authorizeSensors, forbiddenEvent, type SensorDecision } from './authorize';
 export { DEV_API_KEY, DEV_KEY_ENTRY, DEV_KEY_ID } from './dev-key';
 export {
   addKey,
@@ -21,6 +21,7 @@ export {
   type ApiKeyFile,
 } from './key-file';
 export { createKeyStore, hashApiKey, type KeyStore } from './key-store';
+export { API_KEY_PREFIX, generateApiKey } from './generate-key';
 export { loadKeyStore, type LoadKeyStoreOptions } from './load-key-store';
 export { matchesAny, compilePatterns, type CompiledPatterns } from './patterns';
 export {

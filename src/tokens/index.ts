@@ -13,3 +13,4 @@ export {
   type TokenIssuerOptions,
 } from './token-issuer';
 export { createTokensRouter, TOKENS_PATH, type TokensRouteOptions } from './tokens-route';
+export { tokenIssuerFromConfig, type EmbeddedEndpoints } from './issuer-from-config';
