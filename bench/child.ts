@@ -48,7 +48,8 @@ export async function canPin(): Promise<boolean> {
 export function startChild(spec: ChildSpec): Child {
   const command = spec.cpus === undefined ? spec.command : 'taskset';
   const args = spec.cpus === undefined ? [...spec.args] : ['-c', spec.cpus, spec.command, ...spec.args];
-  const fd = spec.logFile === undefined ? undefined : openSync(spec.logFile, 'a');
+  // Truncated per run: a log belongs to the run whose figures it explains.
+  const fd = spec.logFile === undefined ? undefined : openSync(spec.logFile, 'w');
   const output: StdioOptions = fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd];
   const stdio: StdioOptions = spec.ipc === true ? [...output, 'ipc'] : output;
   const child = spawn(command, args, { stdio, env: spec.env ?? process.env });

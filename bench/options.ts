@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly pacedS: number;
   readonly pacedFraction: number;
   readonly connections: number;
+  /** Measurement time per target is split into this many rounds, interleaved across targets. */
+  readonly rounds: number;
   readonly targets: readonly TargetName[];
   readonly bodies: readonly BodyKind[];
   readonly loadGenerator: LoadGeneratorChoice;
@@ -59,6 +61,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     'paced',
     'paced-fraction',
     'connections',
+    'rounds',
     'targets',
     'bodies',
     'loadgen',
@@ -101,6 +104,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     pacedS: pick('paced', 'BENCH_PACED_S', quick ? QUICK.pacedS : 15),
     pacedFraction: pick('paced-fraction', 'BENCH_PACED_FRACTION', 0.5),
     connections: pick('connections', 'BENCH_CONNECTIONS', 64),
+    rounds: Math.round(pick('rounds', 'BENCH_ROUNDS', quick ? 1 : 3)),
     targets: list(
       '--targets',
       flags.get('targets') ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(','),
@@ -132,6 +136,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage: npm run bench -- [flags]
   --quick                 smoke run: 1 s warm-up, 3 s per measurement, 3 s paced
   --warmup S --duration S seconds of warm-up and of measurement per target and body (5, 15)
+  --rounds N              split each measurement into N rounds interleaved across targets (3)
   --paced S               seconds of the paced run at --paced-fraction of the gateway's peak (15, 0.5)
   --connections N         concurrent connections of the load generator (64)
   --targets a,b           any of ${TARGET_NAMES.join(',')} (all)
@@ -142,5 +147,5 @@ export const USAGE = `usage: npm run bench -- [flags]
   --profile               run the gateway with --cpu-prof and print its top 15 self-time functions
   --no-build              skip "npm run build" before starting the gateway
   --no-pin                do not pin processes to cores with taskset
-env: BENCH_WARMUP_S, BENCH_DURATION_S, BENCH_PACED_S, BENCH_CONNECTIONS, BENCH_TARGETS,
+env: BENCH_WARMUP_S, BENCH_DURATION_S, BENCH_PACED_S, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_TARGETS,
      BENCH_BODIES, BENCH_LOADGEN, BENCH_PIN=0, BENCH_RESULTS_DIR, WORKERS`;

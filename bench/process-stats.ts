@@ -42,9 +42,20 @@ export function parseStat(text: string): ProcStat | undefined {
   return { pid, ppid: at(4), ticks: at(14) + at(15), rssPages: at(24) };
 }
 
+/** Machine-wide counters, to tell how much else was running during a measurement. */
+export interface MachineSample {
+  /** Busy CPU time of all cores (user, nice, system, irq, softirq, steal), microseconds. */
+  readonly busyUs: number;
+  /** CPU time of this process's children that have ended and been reaped (load generators). */
+  readonly reapedChildrenUs: number;
+  /** CPU time of this process itself. */
+  readonly selfUs: number;
+}
+
 export interface ProcessTreeStats {
   readonly available: boolean;
   sample(rootPid: number): TreeSample;
+  machine(): MachineSample;
 }
 
 export function createProcessTreeStats(): ProcessTreeStats {
@@ -66,8 +77,22 @@ export function createProcessTreeStats(): ProcessTreeStats {
     return stats;
   };
 
+  const toUs = (ticks: number): number => (ticks * 1e6) / ticksPerSecond;
   return {
     available,
+    machine() {
+      const self = process.cpuUsage();
+      const selfUs = self.user + self.system;
+      if (!available) return { busyUs: 0, reapedChildrenUs: 0, selfUs };
+      const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
+      // user nice system idle iowait irq softirq steal
+      const busy = [0, 1, 2, 5, 6, 7].reduce((sum, index) => sum + (cpu[index] ?? 0), 0);
+      const own = readFileSync('/proc/self/stat', 'utf8');
+      const fields = own.slice(own.lastIndexOf(')') + 2).split(' ');
+      // cutime and cstime are fields 16 and 17.
+      const reaped = Number(fields[16 - 3]) + Number(fields[17 - 3]);
+      return { busyUs: toUs(busy), reapedChildrenUs: toUs(reaped), selfUs };
+    },
     sample(rootPid) {
       if (!available) return { cpuUs: 0, rssBytes: 0, processes: 0 };
       const all = readAll();
@@ -81,7 +106,7 @@ export function createProcessTreeStats(): ProcessTreeStats {
         ticks += stat.ticks;
         pages += stat.rssPages;
       }
-      return { cpuUs: (ticks * 1e6) / ticksPerSecond, rssBytes: pages * pageSize, processes: tree.length };
+      return { cpuUs: toUs(ticks), rssBytes: pages * pageSize, processes: tree.length };
     },
   };
 }

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_PARTITION_COUNT } from '../emulator/well-known';
 import { CONFIG_VARIABLES } from '../src/config/schema';
 import { bodyPool, type BodyPool } from './bodies';
 import { canPin } from './child';
@@ -15,14 +16,16 @@ import { startEmulatorProcess } from './emulator-link';
 import { runPaced } from './load/paced';
 import { choosePeakLoad } from './load/peak-load';
 import { describeMachine, formatMachine } from './machine';
-import { measure, type Figures } from './measure';
-import { parseOptions, UsageError, type BenchOptions, type BodyKind } from './options';
+import type { LoadSpec } from './load/load-result';
+import { combineRounds, measureRound, type Figures, type Round } from './measure';
+import { parseOptions, UsageError, type BenchOptions, type BodyKind, type TargetName } from './options';
 import { createProcessTreeStats } from './process-stats';
 import { profileSummary } from './profile';
 import * as report from './report';
 import { runSoak } from './soak-run';
 import { TARGETS } from './targets';
 import { buildGateway } from './targets/gateway';
+import type { RunningTarget } from './targets/target';
 
 interface Cores {
   readonly load: string | undefined;
@@ -65,7 +68,8 @@ async function main(): Promise<void> {
   log(`machine: ${formatMachine(machine)}`);
   log(`load: ${peak.description}, ${options.connections} connections; ${cores.note}`);
   log(
-    `timing: ${options.warmupS} s warm-up + ${options.durationS} s per target and body; paced ${options.pacedS} s` +
+    `timing: per body, ${options.warmupS} s warm-up per target, then ${options.rounds} round(s) of ` +
+      `${Math.max(1, Math.round(options.durationS / options.rounds))} s per target, interleaved; paced ${options.pacedS} s` +
       (options.profile ? '; PROFILING the gateway (its figures are not representative)' : ''),
   );
 
@@ -74,63 +78,81 @@ async function main(): Promise<void> {
   let soak: Awaited<ReturnType<typeof runSoak>> | undefined;
   const startedAt = Date.now();
   const emulator = await startEmulatorProcess({ cpus: cores.load, logFile: join(logDir, 'emulator.log') });
+  const maxMessageSize = emulator.maxMessageSize;
+  const running = new Map<TargetName, RunningTarget>();
   try {
-    const context = { stats, emulator, run: peak.run.bind(peak) };
+    // All targets run side by side (idle ones cost nothing) so rounds can be interleaved.
     for (const name of options.targets) {
-      const target = TARGETS[name];
-      const running = await target.start({
-        options,
-        emulator,
-        cpus: cores.target,
-        logFile: join(logDir, `${name}.log`),
-        resultsDir: options.resultsDir,
-      });
-      try {
-        for (const [kind, pool] of pools) {
-          const spec = { bodiesFile: pool.file, connections: options.connections, cpus: cores.load };
-          const result = await measure(context, target, running, pool, spec, options);
-          figures.push(result);
-          log(
-            `  ${target.label} / ${kind}: ${Math.round(result.reqPerS)} req/s, p99 ${result.load.latencyMs.p99.toFixed(1)} ms` +
-              (result.load.non2xx + result.load.socketErrors > 0
-                ? `, ${result.load.non2xx} non-2xx, ${result.load.socketErrors} socket errors (see ${name}.log)`
-                : ''),
-          );
-          if (name !== 'gateway' || result.reqPerS <= 0) continue;
-          const ratePerS = result.reqPerS * options.pacedFraction;
-          emulator.reset();
-          const pacedResult = await runPaced({
-            ...spec,
-            url: running.url,
-            headers: running.headers,
-            durationS: options.pacedS,
-            ratePerS,
-          });
-          paced.push({ body: kind, fraction: options.pacedFraction, ratePerS, result: pacedResult });
-          log(`  ${report.formatPaced(paced[paced.length - 1]!, lingerMs)}`);
-        }
-      } finally {
-        await running.stop();
-      }
-    }
-    const singlePeak = figures.find((f) => f.target === 'gateway' && f.body === 'single');
-    if (options.soakS > 0) {
-      const pool = pools.get('single');
-      if (!singlePeak || !pool) log('soak skipped: needs the gateway measured with single readings');
-      else {
-        log(
-          `soak: ${options.soakS} s at ${Math.round(singlePeak.reqPerS * options.pacedFraction)} req/s ...`,
-        );
-        soak = await runSoak({
+      running.set(
+        name,
+        await TARGETS[name].start({
           options,
           emulator,
-          stats,
-          pool,
-          ratePerS: singlePeak.reqPerS * options.pacedFraction,
-          cpus: cores,
-          logFile: join(logDir, 'gateway-soak.log'),
-        });
+          cpus: cores.target,
+          logFile: join(logDir, `${name}.log`),
+          resultsDir: options.resultsDir,
+        }),
+      );
+    }
+    const context = { stats, emulator, run: peak.run.bind(peak) };
+    const roundS = Math.max(1, Math.round(options.durationS / options.rounds));
+    for (const [kind, pool] of pools) {
+      const spec = (target: RunningTarget, durationS: number): LoadSpec => ({
+        url: target.url,
+        headers: target.headers,
+        bodiesFile: pool.file,
+        connections: options.connections,
+        durationS,
+        cpus: cores.load,
+      });
+      for (const target of running.values()) await peak.run(spec(target, options.warmupS));
+      const rounds = new Map<TargetName, Round[]>();
+      for (let round = 0; round < options.rounds; round++) {
+        for (const [name, target] of running) {
+          const result = await measureRound(context, target, spec(target, roundS));
+          rounds.set(name, [...(rounds.get(name) ?? []), result]);
+        }
       }
+      for (const [name, results] of rounds) {
+        const result = combineRounds(TARGETS[name], pool, results, stats.available, emulator.maxMessageSize);
+        figures.push(result);
+        const errors = result.non2xx + result.socketErrors;
+        log(
+          `  ${result.label} / ${kind}: ${Math.round(result.reqPerS)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms` +
+            (errors > 0
+              ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors (see ${name}.log)`
+              : ''),
+        );
+      }
+      const gateway = running.get('gateway');
+      const gatewayPeak = figures.find((f) => f.target === 'gateway' && f.body === kind);
+      if (!gateway || !gatewayPeak || gatewayPeak.reqPerS <= 0) continue;
+      const ratePerS = gatewayPeak.reqPerS * options.pacedFraction;
+      emulator.reset();
+      const result = await runPaced({ ...spec(gateway, options.pacedS), ratePerS });
+      paced.push({ body: kind, fraction: options.pacedFraction, ratePerS, result });
+      log(`  ${report.formatPaced(paced[paced.length - 1]!, lingerMs)}`);
+    }
+  } finally {
+    for (const target of running.values()) await target.stop();
+  }
+  try {
+    const singlePeak = figures.find((f) => f.target === 'gateway' && f.body === 'single');
+    const pool = pools.get('single');
+    if (options.soakS > 0 && (!singlePeak || !pool))
+      log('soak skipped: needs the gateway measured with single readings');
+    else if (options.soakS > 0 && singlePeak && pool) {
+      const ratePerS = singlePeak.reqPerS * options.pacedFraction;
+      log(`soak: ${options.soakS} s at ${Math.round(ratePerS)} req/s ...`);
+      soak = await runSoak({
+        options,
+        emulator,
+        stats,
+        pool,
+        ratePerS,
+        cpus: cores,
+        logFile: join(logDir, 'gateway-soak.log'),
+      });
     }
   } finally {
     await emulator.stop();
@@ -139,20 +161,28 @@ async function main(): Promise<void> {
   const profile = options.profile
     ? profileSummary(join(options.resultsDir, 'profiles'), startedAt)
     : undefined;
-  const checks = report.evaluateChecks(figures, paced, soak, lingerMs);
+  const checks = report.evaluateChecks(figures, paced, soak, lingerMs, {
+    connections: options.connections,
+    partitions: DEFAULT_PARTITION_COUNT,
+    maxMessageSize,
+  });
+  const warnings = report.noiseWarnings(figures, paced);
   log('');
+  log(`${report.LEGEND}\n`);
   for (const [kind, pool] of pools) {
     log(
       `${kind === 'single' ? 'single reading' : `${pool.eventsPerRequest}-reading batch`} POST, ${Math.round(pool.meanBytes)} B:`,
     );
     log(report.formatTable(figures, kind));
     log(report.formatRatios(report.gatewayRatios(figures, kind)));
+    log(report.formatRatios(report.gatewayEfficiency(figures, kind), 'events per CPU-second'));
     for (const p of paced.filter((x) => x.body === kind)) log(report.formatPaced(p, lingerMs));
     log('');
   }
   if (soak) log(`${report.formatSoak(soak)}\n`);
   if (profile) log(`${profile.text}\n`);
   log(`checks (issue 6):\n${report.formatChecks(checks)}\n`);
+  for (const warning of warnings) log(`warning: ${warning}`);
   const jsonFile = join(options.resultsDir, 'latest.json');
   writeFileSync(
     jsonFile,
@@ -173,6 +203,10 @@ async function main(): Promise<void> {
         ),
         figures,
         ratios: Object.fromEntries(options.bodies.map((kind) => [kind, report.gatewayRatios(figures, kind)])),
+        efficiency: Object.fromEntries(
+          options.bodies.map((kind) => [kind, report.gatewayEfficiency(figures, kind)]),
+        ),
+        warnings,
         paced,
         soak,
         checks,

@@ -9,15 +9,19 @@ import helmet from 'helmet';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import Ajv from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { loadTelemetrySchema } from './schema';
 
 export type Accept = (events: Record<string, unknown>[], req: Request, res: Response) => Promise<void>;
 
 export function createTypicalApp(accept: Accept): express.Express {
-  const ajv = new Ajv({ allErrors: true });
+  const { schema } = loadTelemetrySchema();
+  // The dialect the schema declares, as any team would pick it.
+  const draft2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
+  const ajv = draft2020 ? new Ajv2020({ allErrors: true }) : new Ajv({ allErrors: true });
   addFormats(ajv);
-  const validate = ajv.compile(loadTelemetrySchema().schema);
+  const validate = ajv.compile(schema);
   const app = express();
   app.use(helmet());
   app.use(pinoHttp({ logger: pino({ level: 'info' }) }));
