@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly pacedS: number;
   readonly pacedFraction: number;
   readonly connections: number;
+  /** Connections of the gateway-only saturation run with batch bodies (batch fill); 0 = skip. */
+  readonly saturationConnections: number;
   /** Measurement time per target is split into this many rounds, interleaved across targets. */
   readonly rounds: number;
   readonly targets: readonly TargetName[];
@@ -61,6 +63,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     'paced',
     'paced-fraction',
     'connections',
+    'saturation-connections',
     'rounds',
     'targets',
     'bodies',
@@ -104,6 +107,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     pacedS: pick('paced', 'BENCH_PACED_S', quick ? QUICK.pacedS : 15),
     pacedFraction: pick('paced-fraction', 'BENCH_PACED_FRACTION', 0.5),
     connections: pick('connections', 'BENCH_CONNECTIONS', 64),
+    saturationConnections: Math.round(
+      flags.get('saturation-connections') === '0'
+        ? 0
+        : pick('saturation-connections', 'BENCH_SATURATION_CONNECTIONS', 256),
+    ),
     rounds: Math.round(pick('rounds', 'BENCH_ROUNDS', quick ? 1 : 3)),
     targets: list(
       '--targets',
@@ -136,6 +144,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage: npm run bench -- [flags]
   --quick                 smoke run: 1 s warm-up, 3 s per measurement, 3 s paced
   --warmup S --duration S seconds of warm-up and of measurement per target and body (5, 15)
+  --saturation-connections N   gateway-only batch run at N connections for the batch fill (256; 0 = skip)
   --rounds N              split each measurement into N rounds interleaved across targets (3)
   --paced S               seconds of the paced run at --paced-fraction of the gateway's peak (15, 0.5)
   --connections N         concurrent connections of the load generator (64)

@@ -172,7 +172,13 @@ export function evaluateChecks(
   paced: readonly PacedFigures[],
   soak: SoakSummary | undefined,
   lingerMs: number,
-  load: { readonly connections: number; readonly partitions: number; readonly maxMessageSize: number },
+  saturation: Figures | undefined,
+  load: {
+    readonly connections: number;
+    readonly saturationConnections?: number;
+    readonly partitions: number;
+    readonly maxMessageSize: number;
+  },
 ): Check[] {
   const single = gatewayRatios(figures, 'single');
   const batch = gatewayRatios(figures, 'batch');
@@ -187,16 +193,23 @@ export function evaluateChecks(
     atLeast('single: gateway req/s ÷ naive sender', single.naive, 3),
     atLeast('batch: gateway events/s ÷ typical Express', batch.typical, 0.6),
   ];
-  for (const f of figures.filter((x) => x.target === 'gateway')) {
+  const fills = saturation ? [saturation] : figures.filter((x) => x.target === 'gateway');
+  for (const f of fills) {
+    const connections =
+      f === saturation ? (load.saturationConnections ?? load.connections) : load.connections;
     const perRequest = f.body === 'single' ? 1 : READINGS_PER_BATCH;
-    const bound = fillBound(f, load.connections, perRequest, load.partitions, load.maxMessageSize);
-    const check = atLeast(`${f.body}: gateway batch fill (of max message size)`, f.batches?.fill, 0.95);
+    const bound = fillBound(f, connections, perRequest, load.partitions, load.maxMessageSize);
+    const check = atLeast(
+      `${f.body} @${connections} conns: gateway batch fill (of max message size)`,
+      f.batches?.fill,
+      0.95,
+    );
     checks.push(
       bound === undefined || bound >= 0.95
         ? check
         : {
             ...check,
-            bound: `${check.bound}; ${load.connections} connections allow at most ${fixed(bound, 2)}, use more`,
+            bound: `${check.bound}; ${connections} connections allow at most ${fixed(bound, 2)}, use more`,
           },
     );
   }

@@ -17,7 +17,7 @@ import { runPaced } from './load/paced';
 import { choosePeakLoad } from './load/peak-load';
 import { describeMachine, formatMachine } from './machine';
 import type { LoadSpec } from './load/load-result';
-import { combineRounds, measureRound, type Figures, type Round } from './measure';
+import { combineRounds, measureRound, type Figures, type MeasureContext, type Round } from './measure';
 import { parseOptions, UsageError, type BenchOptions, type BodyKind, type TargetName } from './options';
 import { createProcessTreeStats } from './process-stats';
 import { profileSummary } from './profile';
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess({ cpus: cores.load, logFile: join(logDir, 'emulator.log') });
   const maxMessageSize = emulator.maxMessageSize;
   const running = new Map<TargetName, RunningTarget>();
+  let context: MeasureContext;
+  let saturation: Figures | undefined;
   try {
     // All targets run side by side (idle ones cost nothing) so rounds can be interleaved.
     for (const name of options.targets) {
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const context = { stats, emulator, run: peak.run.bind(peak) };
+    context = { stats, emulator, run: peak.run.bind(peak) };
     const roundS = Math.max(1, Math.round(options.durationS / options.rounds));
     for (const [kind, pool] of pools) {
       const spec = (target: RunningTarget, durationS: number): LoadSpec => ({
@@ -133,6 +135,29 @@ async function main(): Promise<void> {
       paced.push({ body: kind, fraction: options.pacedFraction, ratePerS, result });
       log(`  ${report.formatPaced(paced[paced.length - 1]!, lingerMs)}`);
     }
+    // Durable acknowledgement bounds a batch by the events in flight: fill needs many connections.
+    const gateway = running.get('gateway');
+    const batchPool = pools.get('batch');
+    if (gateway && batchPool && options.saturationConnections > 0) {
+      const spec: LoadSpec = {
+        url: gateway.url,
+        headers: gateway.headers,
+        bodiesFile: batchPool.file,
+        connections: options.saturationConnections,
+        durationS: options.warmupS,
+        cpus: cores.load,
+      };
+      await peak.run(spec);
+      const round = await measureRound(context, gateway, { ...spec, durationS: roundS });
+      saturation = combineRounds(
+        { ...TARGETS.gateway, label: `gateway @${options.saturationConnections} conns` },
+        batchPool,
+        [round],
+        stats.available,
+        emulator.maxMessageSize,
+      );
+      log(`  saturation: ${report.formatTable([saturation], 'batch').split('\n')[1]?.trim() ?? ''}`);
+    }
   } finally {
     for (const target of running.values()) await target.stop();
   }
@@ -161,8 +186,9 @@ async function main(): Promise<void> {
   const profile = options.profile
     ? profileSummary(join(options.resultsDir, 'profiles'), startedAt)
     : undefined;
-  const checks = report.evaluateChecks(figures, paced, soak, lingerMs, {
+  const checks = report.evaluateChecks(figures, paced, soak, lingerMs, saturation, {
     connections: options.connections,
+    saturationConnections: options.saturationConnections,
     partitions: DEFAULT_PARTITION_COUNT,
     maxMessageSize,
   });
@@ -178,6 +204,10 @@ async function main(): Promise<void> {
     log(report.formatRatios(report.gatewayEfficiency(figures, kind), 'events per CPU-second'));
     for (const p of paced.filter((x) => x.body === kind)) log(report.formatPaced(p, lingerMs));
     log('');
+  }
+  if (saturation) {
+    log(`saturation (gateway only, batch bodies, ${options.saturationConnections} connections):`);
+    log(`${report.formatTable([saturation], 'batch')}\n`);
   }
   if (soak) log(`${report.formatSoak(soak)}\n`);
   if (profile) log(`${profile.text}\n`);
@@ -208,6 +238,7 @@ async function main(): Promise<void> {
         ),
         warnings,
         paced,
+        saturation,
         soak,
         checks,
         profile: profile?.summary,
