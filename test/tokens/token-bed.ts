@@ -19,7 +19,7 @@ export interface BedOptions {
   readonly now?: () => number;
 }
 
-export function tokenApp(emulator: Emulator, options: BedOptions = {}) {
+export function tokenExpressApp(emulator: Emulator, options: BedOptions = {}): express.Express {
   const app = express();
   app.use(
     createTokensRouter({
@@ -40,5 +40,9 @@ export function tokenApp(emulator: Emulator, options: BedOptions = {}) {
     const problem = toProblem(error, undefined);
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   });
-  return supertest(app);
+  return app;
+}
+
+export function tokenApp(emulator: Emulator, options: BedOptions = {}) {
+  return supertest(tokenExpressApp(emulator, options));
 }
