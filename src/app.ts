@@ -11,13 +11,20 @@ import express, { type Express } from 'express';
 import type { Batcher } from './batching/types';
 import type { Config } from './config/load-config';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
+import { hardenApp, securityHeaders } from './http/hardening';
+import { authFailureLimit, type RateLimits } from './http/rate-limit';
 import type { EventTypeRegistry } from './ingest/event-types';
 import { createIngestHandler, type IngestObserver, type IngestRouteOptions } from './ingest/ingest-route';
 import { createHttpLogger } from './observability/http-logger';
 import type { Logger } from './observability/logger';
+import type { GatewayMetrics } from './observability/metrics';
+import { requestMetrics } from './observability/request-metrics';
+import { healthz, readyz } from './ops/health-routes';
+import { metricsRoute } from './ops/metrics-route';
+import type { Readiness } from './ops/readiness';
 
 export interface AppDeps {
-  readonly config: Pick<Config, 'http' | 'ingest'>;
+  readonly config: Pick<Config, 'http' | 'ingest'> & Partial<Pick<Config, 'security'>>;
   readonly logger: Logger;
   readonly batcher: Pick<Batcher, 'enqueue'>;
   readonly eventTypes: EventTypeRegistry;
@@ -25,6 +32,14 @@ export interface AppDeps {
   readonly ingestObserver?: IngestObserver;
   /** Device binding for the ingest route (see `IngestRouteOptions.authorize`). */
   readonly authorizeEvents?: IngestRouteOptions['authorize'];
+  /** Request counts and the /metrics route (the same object usually serves as `ingestObserver`). */
+  readonly metrics?: GatewayMetrics;
+  /** false when METRICS_PORT serves /metrics instead of the public port. */
+  readonly serveMetrics?: boolean;
+  /** /readyz answers from it; without it /readyz is not mounted. */
+  readonly readiness?: Readiness;
+  /** Budgets from src/http/rate-limit.ts (built by the gateway, so they live as long as it). */
+  readonly rateLimits?: RateLimits;
   /** Injected for tests; default wall clock and random UUIDs. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -36,7 +51,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-  // MOUNT POINT (security): app.set('trust proxy', config.trustProxy) — before anything reads req.ip.
+  // trust proxy (decides req.ip, so whose rate-limit budget a request spends), no stack pages.
+  hardenApp(app, { trustProxy: deps.config.security?.trustProxy });
 
   const ingest = createIngestHandler({
     eventTypes: deps.eventTypes,
@@ -53,18 +69,24 @@ export function createApp(deps: AppDeps): Express {
 
   // 1. Request id (accepted or generated, echoed) and one access-log line per request.
   app.use(createHttpLogger(deps.logger));
-  // MOUNT POINT (metrics): app.use(requestMetrics(metrics)) — counts every request by route and status.
+  if (deps.metrics !== undefined) app.use(requestMetrics(deps.metrics));
 
-  // 2. MOUNT POINT (security): app.use(helmet(...)) — response security headers.
+  // 2. Response security headers (helmet's, computed once at start).
+  app.use(securityHeaders());
 
   // 3. Unauthenticated, cheap ops routes (before authentication and rate limits).
-  // MOUNT POINT (health): app.get('/healthz', ...) and app.get('/readyz', ...) — readiness may use batcher.ready.
-  // MOUNT POINT (metrics): app.get('/metrics', ...) — or on METRICS_PORT instead.
+  app.get('/healthz', healthz);
+  if (deps.readiness !== undefined) app.get('/readyz', readyz(deps.readiness));
+  if (deps.metrics !== undefined && deps.serveMetrics !== false)
+    app.get('/metrics', metricsRoute(deps.metrics.registry));
   // MOUNT POINT (docs): app.get('/openapi.yaml', ...) — serves the repository's openapi.yaml.
 
   // 4. MOUNT POINT (security): per-IP rate limit, then authenticate (401), then per-key rate limits
   //    (429) — e.g. app.use('/v1', ipLimiter, authenticate(keyStore), ...). The ingest route reads
   //    its own body, so these run before a single body byte is read.
+  //    The per-key budgets key on the principal, so they must stay after authentication.
+  if (deps.rateLimits?.events !== undefined) app.use('/v1/events', deps.rateLimits.events);
+  if (deps.rateLimits?.tokens !== undefined) app.use('/v1/tokens', deps.rateLimits.tokens);
 
   // 5. Ingest: reads, parses, validates, keys, enqueues, and answers once the hub acknowledged.
   //    MOUNT POINT (security): scope `events:write` before the route; device binding goes in
@@ -76,6 +98,8 @@ export function createApp(deps: AppDeps): Express {
 
   // 7. Nothing matched, then every error as problem+json.
   app.use(notFound);
+  // Failed authentications spend the client IP's `auth` budget (429 once spent), then errors.
+  app.use(authFailureLimit(deps.rateLimits?.auth));
   app.use(errorHandler);
   return app;
 }
