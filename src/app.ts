@@ -8,6 +8,9 @@
  * each is meant to be a line or two here plus a field on `AppDeps`.
  */
 import express, { type Express } from 'express';
+import { authenticate, requireScope } from './auth/authenticate';
+import { authorizeIngest } from './auth/authorize';
+import { createKeyStore, type KeyStore } from './auth/key-store';
 import type { Batcher } from './batching/types';
 import type { Config } from './config/load-config';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
@@ -22,6 +25,8 @@ import { requestMetrics } from './observability/request-metrics';
 import { healthz, readyz } from './ops/health-routes';
 import { metricsRoute } from './ops/metrics-route';
 import type { Readiness } from './ops/readiness';
+import type { TokenIssuer } from './tokens/token-issuer';
+import { createTokensRouter, TOKENS_PATH } from './tokens/tokens-route';
 
 export interface AppDeps {
   readonly config: Pick<Config, 'http' | 'ingest'> & Partial<Pick<Config, 'security'>>;
@@ -40,6 +45,10 @@ export interface AppDeps {
   readonly readiness?: Readiness;
   /** Budgets from src/http/rate-limit.ts (built by the gateway, so they live as long as it). */
   readonly rateLimits?: RateLimits;
+  /** API keys (`loadKeyStore`); every /v1 route requires one. Absent: every /v1 request gets 401. */
+  readonly keyStore?: KeyStore;
+  /** SAS token service for POST /v1/tokens (`tokenIssuerFromConfig`); absent: the route is not mounted. */
+  readonly tokenIssuer?: TokenIssuer;
   /** Injected for tests; default wall clock and random UUIDs. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -64,8 +73,10 @@ export function createApp(deps: AppDeps): Express {
     now: deps.now,
     newId: deps.newId,
     observer: deps.ingestObserver,
-    authorize: deps.authorizeEvents,
+    authorize: deps.authorizeEvents ?? authorizeIngest,
   });
+  // Secure by default: without a key store nothing under /v1 is reachable.
+  const keyStore = deps.keyStore ?? createKeyStore([]);
 
   // 1. Request id (accepted or generated, echoed) and one access-log line per request.
   app.use(createHttpLogger(deps.logger));
@@ -85,16 +96,28 @@ export function createApp(deps: AppDeps): Express {
   //    (429) — e.g. app.use('/v1', ipLimiter, authenticate(keyStore), ...). The ingest route reads
   //    its own body, so these run before a single body byte is read.
   //    The per-key budgets key on the principal, so they must stay after authentication.
+  app.use('/v1', authenticate(keyStore));
   if (deps.rateLimits?.events !== undefined) app.use('/v1/events', deps.rateLimits.events);
   if (deps.rateLimits?.tokens !== undefined) app.use('/v1/tokens', deps.rateLimits.tokens);
 
   // 5. Ingest: reads, parses, validates, keys, enqueues, and answers once the hub acknowledged.
   //    MOUNT POINT (security): scope `events:write` before the route; device binding goes in
   //    `deps.authorizeEvents`, which the route calls with the validated events.
-  app.post('/v1/events/:type', (req, res) => ingest(req, res));
+  app.post('/v1/events/:type', requireScope('events:write'), (req, res) => ingest(req, res));
   app.all('/v1/events/:type', methodNotAllowed('POST'));
 
-  // 6. MOUNT POINT (tokens): app.post('/v1/tokens', requireScope('tokens:issue'), tokensRoute).
+  // 6. SAS tokens for partner apps (scope tokens:issue; the router checks it).
+  if (deps.tokenIssuer !== undefined) {
+    const metrics = deps.metrics;
+    app.use(
+      createTokensRouter({
+        keyStore,
+        issuer: deps.tokenIssuer,
+        onIssued: metrics === undefined ? undefined : (kind) => metrics.tokensIssued(kind),
+      }),
+    );
+    app.all(TOKENS_PATH, methodNotAllowed('POST'));
+  }
 
   // 7. Nothing matched, then every error as problem+json.
   app.use(notFound);
