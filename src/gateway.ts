@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { createApp, type AppDeps } from './app';
+import { developmentKeyBanner } from './auth/dev-key';
+import { loadKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
 import type { Batcher, BatcherObserver } from './batching/types';
 import type { Config, Target } from './config/load-config';
@@ -19,6 +21,7 @@ import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import { createLogger, type Logger } from './observability/logger';
 import { createEventHubsSink } from './sink/event-hubs-sink';
 import type { Sink } from './sink/types';
+import { tokenIssuerFromConfig } from './tokens/issuer-from-config';
 
 /** What a sink is built from: a connection string, or a namespace with an Azure credential. */
 export type SinkTarget =
@@ -71,7 +74,21 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     createLogger({ level: config.log.level, pretty: config.log.pretty, destination: deps.logDestination });
   const eventTypes = deps.eventTypes ?? loadEventTypes(resolve(config.ingest.eventTypesDir));
 
+  // Secure by default: throws (naming API_KEYS_FILE) when targeting Azure without keys.
+  const keyStore = loadKeyStore({
+    file: config.auth.apiKeysFile,
+    developmentMode: config.auth.developmentMode,
+  });
   const { sinkTarget, emulator } = await resolveSinkTarget(config.target, deps, logger);
+  let tokenIssuer: AppDeps['tokenIssuer'];
+  try {
+    tokenIssuer = tokenIssuerFromConfig(config, emulator);
+  } catch (error) {
+    await emulator?.close();
+    throw error;
+  }
+  if (keyStore.development)
+    (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(developmentKeyBanner());
   const sink = (deps.createSink ?? defaultCreateSink)(sinkTarget);
   const batcher = createBatcher({
     sink,
@@ -82,7 +99,9 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     retry: config.batching.retry,
     observer: deps.batcherObserver,
   });
-  const server = createServer(createApp({ config, logger, batcher, eventTypes, ...deps.app }));
+  const server = createServer(
+    createApp({ config, logger, batcher, eventTypes, keyStore, tokenIssuer, ...deps.app }),
+  );
   // MOUNT POINT (security): server.headersTimeout / requestTimeout / keepAliveTimeout / maxConnections.
 
   try {

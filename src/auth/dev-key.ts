@@ -22,3 +22,13 @@ export const DEV_KEY_ENTRY: ApiKeyEntry = Object.freeze({
   }),
   comment: 'well-known development key; never valid against Azure',
 });
+
+/** Printed at start in development mode (to the terminal, not the log), like the emulator's key. */
+export function developmentKeyBanner(): string {
+  return [
+    `  API key (well-known development key, all scopes, all sensors; refused when targeting Azure):`,
+    `  Authorization: Bearer ${DEV_API_KEY}`,
+    '  Set API_KEYS_FILE (see `npm run keys -- create`) to use your own keys.',
+    '',
+  ].join('\n');
+}

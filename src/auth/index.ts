@@ -10,7 +10,7 @@ export {
   WWW_AUTHENTICATE,
 } from './authenticate';
 export { authorizeIngest, authorizeSensors, forbiddenEvent, type SensorDecision } from './authorize';
-export { DEV_API_KEY, DEV_KEY_ENTRY, DEV_KEY_ID } from './dev-key';
+export { DEV_API_KEY, DEV_KEY_ENTRY, DEV_KEY_ID, developmentKeyBanner } from './dev-key';
 export {
   addKey,
   KeyFileError,
