@@ -259,7 +259,7 @@ export function summaryLine(
     `SUMMARY ${body} (${int(eventBytes)} B): gateway ${int(gateway.reqPerS)} req/s, ${int(gateway.eventsPerS)} events/s, ` +
     `p99 ${fixed(gateway.latencyMs.p99, 1)} ms at peak` +
     (p ? `, ${fixed(p.result.latencyMs.p99, 1)} ms at ${fixed(p.fraction * 100, 0)} %` : '') +
-    `; ${formatRatios(ratios).replace('gateway events/s = ', '')}` +
+    (Object.keys(ratios).length > 0 ? `; ${formatRatios(ratios).replace('gateway events/s = ', '')}` : '') +
     (gateway.batches
       ? `; ${fixed(gateway.batches.eventsPerBatch, 0)} events/batch, ${fixed(gateway.batches.fill * 100, 0)} % full`
       : '') +
