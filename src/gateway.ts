@@ -17,8 +17,13 @@ import { loadKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
 import type { Batcher, BatcherObserver } from './batching/types';
 import type { Config, Target } from './config/load-config';
+import { applyServerLimits, serverOptions } from './http/hardening';
+import { createRateLimits } from './http/rate-limit';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import { createLogger, type Logger } from './observability/logger';
+import { createMetrics, type GatewayMetrics } from './observability/metrics';
+import { startOpsServer, type OpsServer } from './ops/ops-server';
+import { createReadiness, type Readiness } from './ops/readiness';
 import { createEventHubsSink } from './sink/event-hubs-sink';
 import type { Sink } from './sink/types';
 import { tokenIssuerFromConfig } from './tokens/issuer-from-config';
@@ -47,6 +52,8 @@ export interface GatewayDeps {
   readonly app?: Partial<Pick<AppDeps, 'ingestObserver' | 'authorizeEvents' | 'now' | 'newId'>>;
   /** Where the local-development banner goes. Default stderr, outside the JSON log stream. */
   readonly printBanner?: (text: string) => void;
+  /** Use these metrics instead of a fresh registry. */
+  readonly metrics?: GatewayMetrics;
 }
 
 export interface Gateway {
@@ -58,6 +65,10 @@ export interface Gateway {
   readonly config: Config;
   /** The embedded emulator when no Azure target is configured. */
   readonly emulator: EmbeddedEmulator | undefined;
+  readonly metrics: GatewayMetrics;
+  readonly readiness: Readiness;
+  /** `http://host:port` of the ops server (/metrics, /healthz, /readyz) when METRICS_PORT is set. */
+  readonly opsUrl: string | undefined;
   /**
    * Stops accepting, flushes everything buffered, answers every waiting request, closes the
    * producer (and the embedded emulator). Idempotent.
@@ -73,6 +84,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     deps.logger ??
     createLogger({ level: config.log.level, pretty: config.log.pretty, destination: deps.logDestination });
   const eventTypes = deps.eventTypes ?? loadEventTypes(resolve(config.ingest.eventTypesDir));
+  const metrics = deps.metrics ?? createMetrics();
 
   // Secure by default: throws (naming API_KEYS_FILE) when targeting Azure without keys.
   const keyStore = loadKeyStore({
@@ -97,21 +109,52 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     maxBufferedBytes: config.batching.maxBufferedBytes,
     partitionRefreshMs: config.batching.partitionRefreshMs,
     retry: config.batching.retry,
-    observer: deps.batcherObserver,
+    observer: deps.batcherObserver ?? metrics.batcherObserver,
   });
-  const server = createServer(
-    createApp({ config, logger, batcher, eventTypes, keyStore, tokenIssuer, ...deps.app }),
-  );
-  // MOUNT POINT (security): server.headersTimeout / requestTimeout / keepAliveTimeout / maxConnections.
+  const readiness = createReadiness({
+    hubReachable: () => batcher.ready,
+    bufferedBytes: () => batcher.stats.bufferedBytes,
+    maxBufferedBytes: config.batching.maxBufferedBytes,
+    highWaterRatio: config.ops.readyHighWaterRatio,
+  });
+  const rateLimits = createRateLimits(config.security.rateLimit, (budget) => metrics.rateLimited(budget));
+  const app = createApp({
+    config,
+    logger,
+    batcher,
+    eventTypes,
+    keyStore,
+    tokenIssuer,
+    metrics,
+    ingestObserver: metrics,
+    readiness,
+    rateLimits,
+    serveMetrics: config.ops.metricsPort === undefined,
+    ...deps.app,
+  });
+  // Timeouts are checked on a timer fixed at creation, so they go into createServer's options.
+  const server = createServer(serverOptions(config.security.server), app);
+  applyServerLimits(server, config.security.server);
 
+  let ops: OpsServer | undefined;
   try {
+    // The ops port first: it answers /readyz 503 ("starting") while the batcher connects.
+    if (config.ops.metricsPort !== undefined)
+      ops = await startOpsServer({
+        port: config.ops.metricsPort,
+        host: config.http.host,
+        registry: metrics.registry,
+        readiness,
+      });
     await batcher.start();
     await listen(server, config.http.port, config.http.host);
   } catch (error) {
     await batcher.close({ flush: false }).catch(() => undefined);
+    await ops?.close().catch(() => undefined);
     await emulator?.close().catch(() => undefined);
     throw error;
   }
+  readiness.markServing();
   const address = server.address() as AddressInfo;
   const url = `http://${urlHost(address.address)}:${address.port}`;
   logger.info(
@@ -120,6 +163,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
       target: config.target.kind,
       eventHub: config.target.eventHubName,
       eventTypes: [...eventTypes.keys()],
+      opsUrl: ops?.url,
     },
     'gateway listening',
   );
@@ -130,6 +174,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     return closing;
   };
   const shutdown = async (): Promise<void> => {
+    // /readyz turns 503 at once, so load balancers stop sending before connections are refused.
+    readiness.markDraining();
     logger.info('gateway shutting down: no new connections, flushing buffered events');
     // Responses still to come close their connection, so keep-alive clients reconnect elsewhere.
     server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
@@ -151,10 +197,12 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     await Promise.race([serverClosed, grace]);
     server.closeAllConnections();
     await emulator?.close();
+    // Last, so probes see "draining" for the whole shutdown.
+    await ops?.close();
     logger.info('gateway stopped');
   };
 
-  return { url, server, batcher, logger, config, emulator, close };
+  return { url, server, batcher, logger, config, emulator, metrics, readiness, opsUrl: ops?.url, close };
 }
 
 async function resolveSinkTarget(
