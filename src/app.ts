@@ -80,7 +80,9 @@ export function createApp(deps: AppDeps): Express {
 
   // 1. Request id (accepted or generated, echoed) and one access-log line per request.
   app.use(createHttpLogger(deps.logger));
-  if (deps.metrics !== undefined) app.use(requestMetrics(deps.metrics));
+  // Requests refused before their route matched (401, 429) are counted under `<prefix>/*`.
+  if (deps.metrics !== undefined)
+    app.use(requestMetrics(deps.metrics, { prefixes: ['/v1/events', '/v1/tokens', '/v1'] }));
 
   // 2. Response security headers (helmet's, computed once at start).
   app.use(securityHeaders());

@@ -76,7 +76,7 @@ describe('requestMetrics', () => {
   it('when requests hit routes, miss them, or name their route, then each is counted by pattern', async () => {
     const m = createMetrics({ defaultMetrics: false });
     const app = express();
-    app.use(requestMetrics(m));
+    app.use(requestMetrics(m, { prefixes: ['/v1/limited', '/v1/auth'] }));
     const router = express.Router();
     router.post('/events/:type', (_req, res) => {
       res.status(202).end();
@@ -85,6 +85,10 @@ describe('requestMetrics', () => {
       res.status(429).end();
     });
     app.use('/v1', router);
+    app.use('/v1/auth', (_req, _res, next) => next(new Error('refused')));
+    app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(401).end();
+    });
     app.get('/named', (_req, res, next) => {
       res.locals[ROUTE_LABEL_LOCAL] = '/custom';
       next();
@@ -94,11 +98,17 @@ describe('requestMetrics', () => {
     await request(app).get('/does/not/exist/123').expect(404);
     await request(app).get('/named').expect(404);
     await request(app).post('/v1/limited/x').expect(429);
+    await request(app).post('/v1/auth?x=1').expect(401);
+    await request(app).post('/v1/authx').expect(404);
     const text = await m.render();
     expect(
       sample(text, 'gateway_http_requests_total{method="POST",route="/v1/events/:type",status="202"}'),
     ).toBe(2);
     expect(sample(text, 'gateway_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+    expect(sample(text, 'gateway_http_requests_total{method="POST",route="unmatched",status="404"}')).toBe(1);
+    expect(sample(text, 'gateway_http_requests_total{method="POST",route="/v1/auth/*",status="401"}')).toBe(
+      1,
+    );
     expect(sample(text, 'gateway_http_requests_total{method="GET",route="/custom",status="404"}')).toBe(1);
     expect(
       sample(text, 'gateway_http_requests_total{method="POST",route="/v1/limited/*",status="429"}'),

@@ -133,13 +133,13 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   });
   const sendFailures = new Counter({
     name: `${prefix}send_failures_total`,
-    help: 'Batch sends that failed, by gateway error code.',
+    help: "Batch sends that failed after retries, by the sink's error code.",
     labelNames: ['code'] as const,
     registers,
   });
   const sendFailedEvents = new Counter({
     name: `${prefix}send_failed_events_total`,
-    help: 'Events in batch sends that failed, by gateway error code.',
+    help: "Events in batch sends that failed after retries, by the sink's error code.",
     labelNames: ['code'] as const,
     registers,
   });

@@ -13,8 +13,12 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** Lets a handler outside Express routing (or a limiter before it) name the route it served. */
 export const ROUTE_LABEL_LOCAL = 'metricsRoute';
 
-/** The matched route pattern, for a metrics label; pure over the request and response. */
-export function routeLabel(req: Request, res: Response): string {
+/**
+ * The matched route pattern, for a metrics label; pure over the request and response. Requests
+ * answered before a route matched (a 401 or 429 from middleware, an error) are labelled with the
+ * first of `prefixes` their path starts with, as `<prefix>/*`, else `unmatched`.
+ */
+export function routeLabel(req: Request, res: Response, prefixes: readonly string[] = []): string {
   const explicit: unknown = res.locals[ROUTE_LABEL_LOCAL];
   if (typeof explicit === 'string') return explicit;
   const route: unknown = req.route;
@@ -22,15 +26,31 @@ export function routeLabel(req: Request, res: Response): string {
     const path: unknown = route.path;
     if (typeof path === 'string') return (req.baseUrl ?? '') + path;
   }
-  // Answered by middleware mounted on a prefix (a 401 or 429 before the route): name the prefix.
-  // (Express's final handler leaves `baseUrl` undefined, despite its type.)
-  const base = req.baseUrl as string | undefined;
-  return base === undefined || base === '' ? UNMATCHED_ROUTE : `${base}/*`;
+  const url = req.originalUrl ?? req.url;
+  for (const prefix of prefixes) {
+    if (url.startsWith(prefix)) {
+      const next = url.charCodeAt(prefix.length);
+      // Whole path segments only: `/v1/events` matches `/v1/events/x` and `/v1/events?`, not `/v1/eventsx`.
+      if (Number.isNaN(next) || next === 0x2f || next === 0x3f) return `${prefix}/*`;
+    }
+  }
+  return UNMATCHED_ROUTE;
 }
 
-export function requestMetrics(metrics: Pick<GatewayMetrics, 'requestFinished'>): RequestHandler {
+export interface RequestMetricsOptions {
+  /** Path prefixes that label requests refused before their route matched (see `routeLabel`). */
+  readonly prefixes?: readonly string[];
+}
+
+export function requestMetrics(
+  metrics: Pick<GatewayMetrics, 'requestFinished'>,
+  options: RequestMetricsOptions = {},
+): RequestHandler {
+  const prefixes = options.prefixes ?? [];
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.once('finish', () => metrics.requestFinished(req.method, routeLabel(req, res), res.statusCode));
+    res.once('finish', () =>
+      metrics.requestFinished(req.method, routeLabel(req, res, prefixes), res.statusCode),
+    );
     next();
   };
 }
