@@ -17,8 +17,9 @@ export function choosePeakLoad(choice: LoadGeneratorChoice): PeakLoad {
   const wrk = choice === 'autocannon' ? undefined : wrkVersion();
   if (choice === 'wrk' && wrk === undefined) throw new Error('--loadgen wrk: wrk is not installed');
   if (wrk !== undefined) return { description: `${wrk} (1 thread, Lua script)`, run: runWrk };
-  return {
-    description: 'autocannon 8 (wrk not found; apt-get install wrk for a lighter client)',
-    run: runAutocannon,
-  };
+  const why =
+    choice === 'autocannon'
+      ? '--loadgen autocannon'
+      : 'wrk not found; apt-get install wrk for a lighter client';
+  return { description: `autocannon 8 (${why})`, run: runAutocannon };
 }
