@@ -5,7 +5,8 @@
  * producer's message (properties, application-properties, body) goes back to consumers byte for
  * byte, and no AMQP type is lost in a decode/encode round trip.
  */
-import * as rhea from 'rhea';
+// Named imports: rhea exports a Container instance whose members live on its prototype.
+import { message as amqpMessage, types } from 'rhea';
 import type { Typed } from 'rhea';
 
 /** rhea's Reader/Writer and typed constructors exist at runtime but are missing from its typings. */
@@ -23,7 +24,7 @@ interface RheaTypesRuntime {
   Writer: new (buffer?: Buffer) => RheaWriter;
   Map32: (items: Typed[]) => Typed;
 }
-const runtime = rhea.types as unknown as RheaTypesRuntime;
+const runtime = types as unknown as RheaTypesRuntime;
 
 export const BATCH_MESSAGE_FORMAT = 0x80013700;
 
@@ -144,7 +145,7 @@ const SYSTEM_KEYS = new Set([
 ]);
 
 function described(code: number, value: Typed): Typed {
-  return rhea.types.described(rhea.types.wrap_ulong(code), value) as Typed;
+  return types.described(types.wrap_ulong(code), value) as Typed;
 }
 
 function encode(section: Typed): Buffer {
@@ -173,14 +174,14 @@ export function withSystemAnnotations(
     if (replaced.has(keyName(key))) continue;
     items.push(key, value);
   }
-  const sym = (s: string): Typed => rhea.types.wrap_symbol(s);
-  items.push(sym('x-opt-sequence-number'), rhea.types.wrap_long(system.sequenceNumber));
-  items.push(sym('x-opt-offset'), rhea.types.wrap_string(system.offset));
-  items.push(sym('x-opt-enqueued-time'), rhea.types.wrap_timestamp(system.enqueuedTimeMs));
+  const sym = (s: string): Typed => types.wrap_symbol(s);
+  items.push(sym('x-opt-sequence-number'), types.wrap_long(system.sequenceNumber));
+  items.push(sym('x-opt-offset'), types.wrap_string(system.offset));
+  items.push(sym('x-opt-enqueued-time'), types.wrap_timestamp(system.enqueuedTimeMs));
   if (system.partitionKey !== undefined)
-    items.push(sym('x-opt-partition-key'), rhea.types.wrap_string(system.partitionKey));
+    items.push(sym('x-opt-partition-key'), types.wrap_string(system.partitionKey));
   if (system.publisher !== undefined)
-    items.push(sym('x-opt-publisher-name'), rhea.types.wrap_string(system.publisher));
+    items.push(sym('x-opt-publisher-name'), types.wrap_string(system.publisher));
   const annotations = encode(described(MESSAGE_ANNOTATIONS, runtime.Map32(items)));
   const delivery = metrics
     ? encode(
@@ -188,13 +189,13 @@ export function withSystemAnnotations(
           DELIVERY_ANNOTATIONS,
           runtime.Map32([
             sym('last_enqueued_sequence_number'),
-            rhea.types.wrap_long(metrics.lastSequenceNumber),
+            types.wrap_long(metrics.lastSequenceNumber),
             sym('last_enqueued_offset'),
-            rhea.types.wrap_string(metrics.lastOffset),
+            types.wrap_string(metrics.lastOffset),
             sym('last_enqueued_time_utc'),
-            rhea.types.wrap_timestamp(metrics.lastEnqueuedTimeMs),
+            types.wrap_timestamp(metrics.lastEnqueuedTimeMs),
             sym('runtime_info_retrieval_time_utc'),
-            rhea.types.wrap_timestamp(metrics.retrievedAtMs),
+            types.wrap_timestamp(metrics.retrievedAtMs),
           ]),
         ),
       )
@@ -230,7 +231,7 @@ export interface DecodedFields {
 
 /** The fields tests and the REST path look at. A non-data body is returned as its encoded section. */
 export function decodeFields(raw: Buffer): DecodedFields {
-  const message = rhea.message.decode(raw);
+  const decoded = amqpMessage.decode(raw);
   const sections = readSections(raw);
   const dataSections = sections.filter((s) => s.code === DATA).map((s) => s.value.value as Buffer);
   const body =
@@ -239,14 +240,14 @@ export function decodeFields(raw: Buffer): DecodedFields {
       : Buffer.concat(
           sections.filter((s) => s.code === 0x76 || s.code === 0x77).map((s) => raw.subarray(s.start, s.end)),
         );
-  const rawId: unknown = message.message_id;
+  const rawId: unknown = decoded.message_id;
   const messageId = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : undefined;
-  const annotations = (message.message_annotations ?? {}) as Record<string, unknown>;
+  const annotations = (decoded.message_annotations ?? {}) as Record<string, unknown>;
   const key = annotations['x-opt-partition-key'];
   return {
     ...(messageId === undefined ? {} : { messageId }),
-    ...(typeof message.content_type === 'string' ? { contentType: message.content_type } : {}),
-    applicationProperties: { ...((message.application_properties ?? {}) as Record<string, unknown>) },
+    ...(typeof decoded.content_type === 'string' ? { contentType: decoded.content_type } : {}),
+    applicationProperties: { ...((decoded.application_properties ?? {}) as Record<string, unknown>) },
     body,
     ...(typeof key === 'string' ? { partitionKey: key } : {}),
   };
@@ -263,7 +264,7 @@ export interface EncodableFields {
 
 /** Encodes an event the way the SDK does: header, annotations, properties, app properties, one data section. */
 export function encodeMessage(fields: EncodableFields): Buffer {
-  return rhea.message.encode({
+  return amqpMessage.encode({
     ...(fields.partitionKey === undefined ? {} : { durable: true }),
     message_annotations:
       fields.partitionKey === undefined ? {} : { 'x-opt-partition-key': fields.partitionKey },
@@ -273,6 +274,6 @@ export function encodeMessage(fields: EncodableFields): Buffer {
     ...(fields.applicationProperties === undefined
       ? {}
       : { application_properties: fields.applicationProperties }),
-    body: rhea.message.data_section(fields.body) as unknown,
+    body: amqpMessage.data_section(fields.body) as unknown,
   });
 }

@@ -4,7 +4,8 @@
  * Each request's `security_token` is verified (Manage or Listen on the hub); unknown hubs answer
  * 404 `amqp:not-found`, unknown partitions 400 `com.microsoft:argument-out-of-range`.
  */
-import * as rhea from 'rhea';
+// Named imports: rhea exports a Container instance whose members live on its prototype.
+import { types } from 'rhea';
 import type { EventContext, Message, Typed } from 'rhea';
 import { verifySasToken } from '../auth/sas';
 import { findHub } from '../config';
@@ -14,7 +15,7 @@ import { sendReply, type ReplyStatus } from './replies';
 
 type Answer = { status: ReplyStatus; body?: Typed };
 
-const t = rhea.types;
+const t = types;
 
 function typedMap(entries: Record<string, Typed>): Typed {
   return t.wrap_map(entries);

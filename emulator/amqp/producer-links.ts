@@ -5,7 +5,8 @@
  * path the REST side uses. The disposition is `accepted`, or `rejected` with the service's
  * condition, optionally held back by the disposition-delay fault.
  */
-import * as rhea from 'rhea';
+// Named imports: rhea exports a Container instance whose members live on its prototype.
+import { message as amqpMessage } from 'rhea';
 import type { Delivery, EventContext, Receiver } from 'rhea';
 import { findHub } from '../config';
 import type { EntityPath } from '../entity-path';
@@ -77,7 +78,7 @@ export function openProducerLink(
       if (!delivery) return;
       // rhea decodes format-0 transfers itself; re-encode those (generic AMQP clients), keep raw bytes otherwise.
       const payload: unknown =
-        delivery.format === 0 && context.message ? rhea.message.encode(context.message) : context.message;
+        delivery.format === 0 && context.message ? amqpMessage.encode(context.message) : context.message;
       const failure = publish(server, state, address, entity, delivery, payload);
       if (failure) server.faults.count('rejected');
       settle(server, delivery, failure);

@@ -6,7 +6,8 @@
  * connection-level faults (detach all, drop, stop and restart listening on the same port).
  */
 import net from 'node:net';
-import * as rhea from 'rhea';
+// Named imports: rhea exports a Container instance whose members live on its prototype.
+import { create_container } from 'rhea';
 import type { Connection, ConnectionOptions, EventContext, Receiver, Sender } from 'rhea';
 import { parseEntityPath } from '../entity-path';
 import { onCbsRequest } from './cbs';
@@ -35,8 +36,10 @@ const CONNECTION_OPTIONS = {
   credit_window: 100,
 } as unknown as ConnectionOptions;
 
+/** rhea's server-side entry points, missing from its typings. */
 interface Accepting {
   accept(socket: net.Socket): void;
+  eof(): void;
 }
 
 export async function startAmqpServer(
@@ -44,7 +47,7 @@ export async function startAmqpServer(
   host: string,
   requestedPort: number,
 ): Promise<AmqpServer> {
-  const container = rhea.create_container({ id: 'eventhubs-emulator' });
+  const container = create_container({ id: 'eventhubs-emulator' });
   // A client that misbehaves must not crash the process hosting the emulator (tests, gateway).
   container.on('error', () => undefined);
   const states = new Map<Connection, ConnectionState>();
@@ -149,6 +152,8 @@ export async function startAmqpServer(
     connection.on('protocol_error', () => socket.destroy());
     connection.on('error', () => undefined);
     (connection as unknown as Accepting).accept(socket);
+    // rhea clears its heartbeat timers on 'end' or 'error' only; a destroyed socket emits neither.
+    socket.on('close', () => (connection as unknown as Accepting).eof());
   };
 
   let listener: net.Server | undefined;
