@@ -107,9 +107,10 @@ describe('POST /v1/tokens with the emulator', () => {
     const issued = await issue({ publisher: 'sensor-17' });
     expect(issued.restUrl).toBe(restUrlFor('publishers/sensor-17'));
     expect(issued.connectionString).toBeUndefined();
+    const marker = unique('publisher');
     const before = emulator.store.allEvents('telemetry').length;
-    expect((await postRest(issued.restUrl!, issued.token)).status).toBe(201);
-    const stored = emulator.store.allEvents('telemetry').slice(before);
+    expect((await postRest(issued.restUrl!, issued.token, JSON.stringify({ marker }))).status).toBe(201);
+    const stored = emulator.store.allEvents('telemetry').filter((e) => e.body.toString().includes(marker));
     expect(stored.map((e) => e.publisher)).toEqual(['sensor-17']);
     expect((await postRest(restUrlFor('publishers/sensor-18'), issued.token)).status).toBe(403);
     expect((await postRest(restUrlFor('publishers/sensor-170'), issued.token)).status).toBe(403);
