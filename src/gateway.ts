@@ -24,14 +24,12 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type GatewayMetrics } from './observability/metrics';
 import { startOpsServer, type OpsServer } from './ops/ops-server';
 import { createReadiness, type Readiness } from './ops/readiness';
-import { createEventHubsSink } from './sink/event-hubs-sink';
+import { createEventHubsSink, type EventHubsTarget } from './sink/event-hubs-sink';
 import type { Sink } from './sink/types';
 import { tokenIssuerFromConfig } from './tokens/issuer-from-config';
 
 /** What a sink is built from: a connection string, or a namespace with an Azure credential. */
-export type SinkTarget =
-  | { readonly connectionString: string; readonly eventHubName: string }
-  | { readonly fullyQualifiedNamespace: string; readonly eventHubName: string; readonly credential: unknown };
+export type SinkTarget = EventHubsTarget;
 
 /** The part of the emulator the gateway uses (emulator/index.ts provides it). */
 export interface EmbeddedEmulator {
@@ -101,7 +99,9 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   }
   if (keyStore.development)
     (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(developmentKeyBanner());
-  const sink = (deps.createSink ?? defaultCreateSink)(sinkTarget);
+  const sink = deps.createSink
+    ? deps.createSink(sinkTarget)
+    : createEventHubsSink(sinkTarget, { retry: config.batching.retry });
   const batcher = createBatcher({
     sink,
     lingerMs: config.batching.lingerMs,
@@ -255,10 +255,6 @@ function banner(connectionString: string): string {
     line,
     '',
   ].join('\n');
-}
-
-function defaultCreateSink(target: SinkTarget): Sink {
-  return createEventHubsSink(target as Parameters<typeof createEventHubsSink>[0]);
 }
 
 async function defaultStartEmulator(options: { host: string; port: number }): Promise<EmbeddedEmulator> {
