@@ -31,3 +31,6 @@ export function storedEventsOf(emulator: Emulator, sensorId: string) {
     .filter((event) => event.applicationProperties.partitionKey === sensorId)
     .sort((a, b) => Number(a.partitionId) - Number(b.partitionId) || a.sequenceNumber - b.sequenceNumber);
 }
+
+/** For `.serialize(asIs)`: superagent JSON-encodes a Buffer when Content-Type is JSON; send it raw. */
+export const asIs = (body: unknown): string => body as string;

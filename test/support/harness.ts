@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import supertest from 'supertest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
+import { DEV_API_KEY } from '../../src/auth/dev-key';
 import { loadConfig } from '../../src/config/load-config';
 import { startGateway, type Gateway, type GatewayDeps } from '../../src/gateway';
 
@@ -27,6 +28,11 @@ export const TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
   SHUTDOWN_DEADLINE_MS: '5000',
   PARTITION_REFRESH_MS: '60000',
   EVENT_TYPES_DIR: resolve(REPO_ROOT, 'schemas'),
+});
+
+/** The development key's header: valid whenever the target is an emulator and no key file is set. */
+export const DEV_AUTH: Readonly<Record<string, string>> = Object.freeze({
+  Authorization: `Bearer ${DEV_API_KEY}`,
 });
 
 export interface LogCapture {
@@ -84,7 +90,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       EVENTHUB_CONNECTION_STRING: emulator.connectionString,
       ...options.env,
     });
-    gateway = await startGateway(config, { logDestination: logs, ...options.deps });
+    gateway = await startGateway(config, {
+      logDestination: logs,
+      printBanner: () => undefined,
+      ...options.deps,
+    });
   } catch (error) {
     if (ownEmulator) await emulator.close();
     throw error;
