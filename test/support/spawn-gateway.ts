@@ -1,0 +1,47 @@
+/**
+ * Runs `src/main.ts` as its own process (through tsx, no build step), the way `npm start` runs
+ * the gateway: for tests of start-up failures, signals and shutdown. Output is collected; the
+ * URL is read from the "gateway listening" log line (PORT=0 picks a free port).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from './harness';
+
+export interface SpawnedGateway {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process ended. */
+  readonly exited: Promise<number | string>;
+  /** Resolves with the URL once the gateway logged that it listens; rejects if it exits first. */
+  readonly listening: Promise<string>;
+}
+
+export function spawnGateway(env: Readonly<Record<string, string>>): SpawnedGateway {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/main.ts')], {
+    cwd: REPO_ROOT,
+    // Only what the test gives, plus PATH: the runner's own environment must not leak in.
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let onUrl: ((url: string) => void) | undefined;
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    const match = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"gateway listening"/.exec(out);
+    if (match?.[1] !== undefined) onUrl?.(match[1]);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<number | string>((done) =>
+    child.on('exit', (code, signal) => done(code ?? signal ?? 'unknown')),
+  );
+  const listening = new Promise<string>((done, fail) => {
+    onUrl = done;
+    void exited.then((code) => fail(new Error(`gateway exited (${code}) before listening:\n${err}\n${out}`)));
+  });
+  listening.catch(() => undefined); // a test that only awaits `exited` must not see an unhandled rejection
+  return { child, stdout: () => out, stderr: () => err, exited, listening };
+}
