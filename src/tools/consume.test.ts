@@ -6,7 +6,7 @@ describe('consume tool', () => {
       fromStart: true,
       consumerGroup: 'tail',
     });
-    expect(parseArgs([])).toEqual({ fromStart: false, consumerGroup: '$Default' });
+    expect(parseArgs([])).toEqual({ fromStart: false, consumerGroup: '$default' });
     expect(() => parseArgs(['--nope'])).toThrow(/unknown argument/);
   });
 
