@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile with dev dependencies, ship only production dependencies and the
+# compiled output, run as the unprivileged `node` user. Build:  docker build -t ingest-gateway .
+# Run against Azure:  docker run -p 8080:8080 -e EVENTHUB_CONNECTION_STRING=... -e API_KEYS_FILE=... ingest-gateway
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# 1. Compile TypeScript (needs the dev dependencies).
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY emulator ./emulator
+RUN npm run build
+
+# 2. Production dependencies only.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# 3. Runtime: no compiler, no dev dependencies, no sources beyond what runs.
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=8080 \
+    HOST=0.0.0.0 \
+    EVENT_TYPES_DIR=/app/schemas
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json openapi.yaml ./
+COPY --chown=root:root schemas ./schemas
+# Files stay root-owned and read-only to the process; it writes nothing to disk.
+USER node
+EXPOSE 8080
+# Slim images have no curl: ask Node itself. /healthz is unauthenticated and cheap.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Node is PID 1 and handles SIGTERM itself (flush, answer waiting requests, exit 0).
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/src/main.js"]
