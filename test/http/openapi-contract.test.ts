@@ -99,7 +99,7 @@ describe('openapi.yaml', () => {
       await post('nope').send(reading(sensor)), // 404
       await post().send(Array.from({ length: 700 }, () => reading(sensor))), // 413
       await post().set('Content-Type', 'text/csv').send('a,b'), // 415
-      await post().send([reading(sensor), reading(sensor, { temperature: 'warm' })]), // 422
+      await post().send([reading(sensor), { ...reading(sensor), temperature: 'warm' }]), // 422
       await post().send(Array.from({ length: 200 }, () => reading(sensor))), // 503 buffer full
     ];
     expect(answers.map((r) => r.status)).toEqual([400, 401, 404, 413, 415, 422, 503]);
