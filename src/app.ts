@@ -4,6 +4,10 @@
  * → the ingest route → tokens → 404 → problem+json errors). No I/O at import or in `createApp`:
  * the composition root (gateway.ts) hands in every component.
  *
+ * `POST /v1/events/{type}` from an authorised key is usually served before Express by
+ * `createRequestListener` (the same steps, composed once; see src/http/fast-ingest.ts); the
+ * Express route below serves the rest (refusals, unusual URLs) and any caller of `createApp`.
+ *
  * Marked MOUNT POINT comments show where the security, metrics, health and tokens work plugs in;
  * each is meant to be a line or two here plus a field on `AppDeps`.
  */
@@ -14,10 +18,17 @@ import { createKeyStore, type KeyStore } from './auth/key-store';
 import type { Batcher } from './batching/types';
 import type { Config } from './config/load-config';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
-import { hardenApp, securityHeaders } from './http/hardening';
+import { createFastIngest, type RequestListener } from './http/fast-ingest';
+import { hardenApp, securityHeaderList, securityHeaders } from './http/hardening';
 import { authFailureLimit, type RateLimits } from './http/rate-limit';
 import type { EventTypeRegistry } from './ingest/event-types';
-import { createIngestHandler, type IngestObserver, type IngestRouteOptions } from './ingest/ingest-route';
+import {
+  createIngestHandler,
+  type IngestHandler,
+  type IngestObserver,
+  type IngestRouteOptions,
+} from './ingest/ingest-route';
+import { createAccessLog } from './observability/access-log';
 import { createHttpLogger } from './observability/http-logger';
 import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
@@ -54,16 +65,30 @@ export interface AppDeps {
   readonly newId?: () => string;
 }
 
-export function createApp(deps: AppDeps): Express {
-  const app = express();
-  // Nothing here uses them, and each costs time per request or leaks the stack's name.
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', false);
-  // trust proxy (decides req.ip, so whose rate-limit budget a request spends), no stack pages.
-  hardenApp(app, { trustProxy: deps.config.security?.trustProxy });
+/**
+ * The node:http request listener of the gateway: the ingest fast path (src/http/fast-ingest.ts)
+ * in front of the Express app, sharing one ingest handler, budget, logger and metrics with it.
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const ingest = createIngest(deps);
+  const app = buildApp(deps, ingest);
+  return createFastIngest({
+    fallback: app,
+    keyStore: deps.keyStore ?? createKeyStore([]),
+    ingest,
+    accessLog: createAccessLog(deps.logger),
+    securityHeaders: securityHeaderList(),
+    eventsLimit: deps.rateLimits?.events,
+    metrics: deps.metrics,
+  });
+}
 
-  const ingest = createIngestHandler({
+export function createApp(deps: AppDeps): Express {
+  return buildApp(deps, createIngest(deps));
+}
+
+function createIngest(deps: AppDeps): IngestHandler {
+  return createIngestHandler({
     eventTypes: deps.eventTypes,
     batcher: deps.batcher,
     logger: deps.logger,
@@ -75,6 +100,17 @@ export function createApp(deps: AppDeps): Express {
     observer: deps.ingestObserver,
     authorize: deps.authorizeEvents ?? authorizeIngest,
   });
+}
+
+function buildApp(deps: AppDeps, ingest: IngestHandler): Express {
+  const app = express();
+  // Nothing here uses them, and each costs time per request or leaks the stack's name.
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  // trust proxy (decides req.ip, so whose rate-limit budget a request spends), no stack pages.
+  hardenApp(app, { trustProxy: deps.config.security?.trustProxy });
+
   // Secure by default: without a key store nothing under /v1 is reachable.
   const keyStore = deps.keyStore ?? createKeyStore([]);
 

@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { DestinationStream } from 'pino';
-import { createApp, type AppDeps } from './app';
+import { createRequestListener, type AppDeps } from './app';
 import { developmentKeyBanner } from './auth/dev-key';
 import { loadKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
@@ -118,7 +118,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     highWaterRatio: config.ops.readyHighWaterRatio,
   });
   const rateLimits = createRateLimits(config.security.rateLimit, (budget) => metrics.rateLimited(budget));
-  const app = createApp({
+  const listener = createRequestListener({
     config,
     logger,
     batcher,
@@ -133,7 +133,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     ...deps.app,
   });
   // Timeouts are checked on a timer fixed at creation, so they go into createServer's options.
-  const server = createServer(serverOptions(config.security.server), app);
+  const server = createServer(serverOptions(config.security.server), listener);
   applyServerLimits(server, config.security.server);
 
   let ops: OpsServer | undefined;

@@ -59,6 +59,11 @@ export function getPrincipal(req: IncomingMessage): Principal | undefined {
   return principals.get(req);
 }
 
+/** Attaches a principal found with `authenticateHeader` (the ingest fast path authenticates itself). */
+export function rememberPrincipal(req: IncomingMessage, principal: Principal): void {
+  principals.set(req, principal);
+}
+
 /** Authenticates `req` and remembers the principal for it; also sets `WWW-Authenticate` on 401. */
 export function authenticateRequest(
   store: KeyStore,

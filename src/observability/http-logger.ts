@@ -2,16 +2,25 @@
  * One access-log line per request via pino-http, at a level chosen by status: 5xx error, 4xx info
  * (a client mistake is not an operator's problem), the rest info. Serializers keep the line small
  * and leave headers out, so keys and tokens cannot reach a log through them.
+ *
+ * Every Express route logs through this; the ingest fast path writes the same line with
+ * `createAccessLog` (access-log.ts), which shares the level and message functions below.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type HttpLogger } from 'pino-http';
+import { accessLogMessage, levelForStatus, type LoggedRequest } from './access-log';
 import type { Logger } from './logger';
 import { requestIdOf } from './request-id';
 
-/** 5xx → error; an aborted or failed response below 500 → warn; everything else → info. */
-export function levelForStatus(status: number, error?: Error): 'error' | 'warn' | 'info' {
-  if (status >= 500) return 'error';
-  return error === undefined ? 'info' : 'warn';
+export { levelForStatus } from './access-log';
+
+/**
+ * The URL as received: inside middleware mounted on a path (the `/v1/events` budget) Express has
+ * cut the mount path off `req.url` when the response finishes, so a 429 used to be logged as
+ * `POST /telemetry 429`. `originalUrl` is what the `req.url` field of the same line holds.
+ */
+function receivedUrl(req: IncomingMessage): string | undefined {
+  return (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
 }
 
 export function createHttpLogger(logger: Logger): HttpLogger {
@@ -19,10 +28,10 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     logger,
     genReqId: (req: IncomingMessage, res: ServerResponse) => requestIdOf(req, res),
     customLogLevel: (_req, res, error) => levelForStatus(res.statusCode, error),
-    customSuccessMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
+    customSuccessMessage: (req, res) => accessLogMessage(req.method, receivedUrl(req), res.statusCode),
+    customErrorMessage: (req, res) => accessLogMessage(req.method, receivedUrl(req), res.statusCode),
     serializers: {
-      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }): LoggedRequest => ({
         id: req.id,
         method: req.method,
         url: req.url,
