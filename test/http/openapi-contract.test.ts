@@ -265,6 +265,11 @@ function writeContractKeyFile(): string {
 
 /** Small link size, so one event can be larger than the hub accepts (422 GW_ERR_EVENT_TOO_LARGE). */
 const MAX_MESSAGE_SIZE = 8192;
+/**
+ * The real sink with a test-sized SDK timeout: a management call caught in flight by the outage
+ * would otherwise hold the hub "reachable" for the SDK's 30 s default.
+ */
+const SINK_OPTIONS = { tryTimeoutMs: 2000, retry: { delayMs: 20, maxDelayMs: 50 } } as const;
 let emulator: Emulator;
 /** Development target with a key file: signing policies are the emulator's well-known ones. */
 let t: TestGateway;
@@ -276,6 +281,7 @@ beforeAll(async () => {
   const API_KEYS_FILE = writeContractKeyFile();
   t = await startTestGateway({
     emulator,
+    deps: { createSink: (target) => createEventHubsSink(target, SINK_OPTIONS) },
     env: {
       API_KEYS_FILE,
       MAX_BODY_BYTES: '65536',
@@ -300,7 +306,10 @@ beforeAll(async () => {
     },
     deps: {
       createSink: () =>
-        createEventHubsSink({ connectionString: emulator.connectionString, eventHubName: 'telemetry' }),
+        createEventHubsSink(
+          { connectionString: emulator.connectionString, eventHubName: 'telemetry' },
+          SINK_OPTIONS,
+        ),
     },
   });
 });
@@ -495,6 +504,7 @@ describe('ops routes against the contract', () => {
       const down = await pollUntil(
         () => t.request.get('/readyz'),
         (res) => res.status === 503,
+        15_000,
       );
       expect((down.body as { reason?: string }).reason).toBe('hub-unreachable');
       expectDocumented(down, '/readyz', 'get');
@@ -504,8 +514,9 @@ describe('ops routes against the contract', () => {
     await pollUntil(
       () => t.request.get('/readyz'),
       (res) => res.status === 200,
+      15_000,
     );
-  });
+  }, 40_000);
 
   it('when /openapi.yaml is fetched, then it is this document as application/yaml', async () => {
     const request = OPENAPI_SERVED_BY_GATEWAY
