@@ -195,6 +195,7 @@ export function openConsumerLink(
   owners.add(registration);
   const unsubscribe = log.onAppend(pump);
   state.register(link, {
+    entity: true,
     onSendable: pump,
     dispose() {
       closed = true;

@@ -13,6 +13,8 @@ import type { StoreInternals } from '../store/store';
 export type Link = Sender | Receiver;
 
 export interface LinkHandler {
+  /** Producer and consumer links; `$cbs` and `$management` links are not entity links. */
+  readonly entity?: boolean;
   onMessage?(context: EventContext): void;
   onSendable?(): void;
   /** Called once when the link or its connection goes away. */

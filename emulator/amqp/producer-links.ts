@@ -73,6 +73,7 @@ export function openProducerLink(
   attachEnds(link).local.attach.max_message_size = server.config.maxMessageSize;
 
   state.register(link, {
+    entity: true,
     onMessage(context: EventContext) {
       const delivery = context.delivery;
       if (!delivery) return;

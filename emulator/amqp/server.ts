@@ -188,7 +188,8 @@ export async function startAmqpServer(
     },
     detachAllLinks(condition) {
       for (const state of states.values()) {
-        for (const link of [...state.handlers.keys()]) {
+        for (const [link, handler] of [...state.handlers]) {
+          if (!handler.entity) continue; // like the service's forced detach: CBS and management stay
           state.release(link);
           if (link.is_open()) link.close({ condition, description: `Injected fault: ${condition}` });
         }

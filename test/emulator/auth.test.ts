@@ -6,7 +6,7 @@
 import { earliestEventPosition } from '@azure/event-hubs';
 import { startEmulator, type Emulator } from '../../emulator/index';
 import { LISTEN_POLICY, ROOT_POLICY, SEND_POLICY } from '../../emulator/well-known';
-import { sendToPublisher } from './support/amqp-client';
+import { connectBareClient, encodeEvent } from './support/amqp-client';
 import { failureCodes } from './support/errors';
 import { consumerFor, producerFor, readEvents, sasToken, tokenConnectionString } from './support/sdk';
 
@@ -106,6 +106,25 @@ describe('emulator CBS authorisation', () => {
     ).toContain('UnauthorizedError');
   });
 
+  it('when a lapsed claim is renewed with a fresh put-token, then the link works again', async () => {
+    const audience = `${emulator.endpoint}telemetry/Partitions/0`;
+    const client = connectBareClient(emulator);
+    try {
+      const expiry = Math.floor(Date.now() / 1000) + 2;
+      expect(await client.putToken(audience, sasToken(audience, SEND_POLICY, expiry))).toBe(202);
+      expect(await client.send('telemetry/Partitions/0', encodeEvent('one'))).toBe('accepted');
+      // Wait for the wall clock to pass the token's expiry (seconds granularity).
+      while (Date.now() <= expiry * 1000) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await client.send('telemetry/Partitions/0', encodeEvent('two'))).toBe(
+        'amqp:unauthorized-access',
+      );
+      expect(await client.putToken(audience, sasToken(audience, SEND_POLICY, inAnHour()))).toBe(202);
+      expect(await client.send('telemetry/Partitions/0', encodeEvent('three'))).toBe('accepted');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('when a token lapses while its link is open, then sends on that link are refused', async () => {
     const expiry = Math.floor(Date.now() / 1000) + 2;
     const producer = producerFor(
@@ -125,9 +144,14 @@ describe('emulator CBS authorisation', () => {
   });
 
   it('when a publisher sends with its own token, then the event is stored with the publisher as partition key', async () => {
-    const token = sasToken(`${emulator.endpoint}telemetry/publishers/dev-1`, SEND_POLICY, inAnHour());
-    const result = await sendToPublisher(emulator, 'dev-1', token, 'hello');
-    expect(result).toEqual({ putTokenStatus: 202, outcome: 'accepted' });
+    const audience = `${emulator.endpoint}telemetry/publishers/dev-1`;
+    const client = connectBareClient(emulator);
+    try {
+      expect(await client.putToken(audience, sasToken(audience, SEND_POLICY, inAnHour()))).toBe(202);
+      expect(await client.send('telemetry/publishers/dev-1', encodeEvent('hello'))).toBe('accepted');
+    } finally {
+      await client.close();
+    }
     const [event] = emulator.store.allEvents('telemetry');
     expect(event).toMatchObject({ publisher: 'dev-1', partitionKey: 'dev-1' });
     expect(event?.body.toString()).toBe('hello');
@@ -135,8 +159,15 @@ describe('emulator CBS authorisation', () => {
 
   it("when a publisher uses another publisher's token, then the put-token is refused and the link with it", async () => {
     const token = sasToken(`${emulator.endpoint}telemetry/publishers/dev-1`, SEND_POLICY, inAnHour());
-    const result = await sendToPublisher(emulator, 'dev-2', token, 'hello');
-    expect(result).toEqual({ putTokenStatus: 401, outcome: 'amqp:unauthorized-access' });
+    const client = connectBareClient(emulator);
+    try {
+      expect(await client.putToken(`${emulator.endpoint}telemetry/publishers/dev-2`, token)).toBe(401);
+      expect(await client.send('telemetry/publishers/dev-2', encodeEvent('hello'))).toBe(
+        'amqp:unauthorized-access',
+      );
+    } finally {
+      await client.close();
+    }
     expect(emulator.store.allEvents('telemetry')).toHaveLength(0);
   });
 });
