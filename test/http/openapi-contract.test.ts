@@ -25,7 +25,7 @@ import { parse } from 'yaml';
 import { startEmulator, type Emulator } from '../../emulator';
 import { hashApiKey } from '../../src/auth';
 import { ERRORS } from '../../src/errors';
-import { openApiRoute } from '../../src/ops/openapi-route';
+import { defaultOpenApiFile, openApiRoute } from '../../src/ops/openapi-route';
 import { createEventHubsSink } from '../../src/sink/event-hubs-sink';
 import { pollUntil } from '../ops/prometheus-text';
 import { newTestKey } from '../security/api-keys';
@@ -534,6 +534,12 @@ describe('ops routes against the contract', () => {
     const answer: Answer = { ...res, text: res.body as string };
     expectDocumented(answer, '/openapi.yaml', 'get');
     expect(answer.text).toBe(readFileSync(resolve(REPO_ROOT, 'openapi.yaml'), 'utf8'));
+  });
+
+  it('when the handler runs from src/ops or from the compiled dist/src/ops, then it finds this document', () => {
+    const file = resolve(REPO_ROOT, 'openapi.yaml');
+    expect(defaultOpenApiFile(resolve(REPO_ROOT, 'src/ops'))).toBe(file);
+    expect(defaultOpenApiFile(resolve(REPO_ROOT, 'dist/src/ops'), (path) => path === file)).toBe(file);
   });
 
   it('when an ops route gets another method, then 404, as the document says', async () => {
