@@ -34,6 +34,8 @@ export type SinkTarget = EventHubsTarget;
 /** The part of the emulator the gateway uses (emulator/index.ts provides it). */
 export interface EmbeddedEmulator {
   readonly connectionString: string;
+  /** Its REST send URL, when it runs one (put in publisher-token responses). */
+  readonly restUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -230,7 +232,9 @@ async function resolveSinkTarget(
     case 'embedded-emulator': {
       const start = deps.startEmulator ?? defaultStartEmulator;
       const emulator = await start({ host: '127.0.0.1', port: target.port });
-      (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(banner(emulator.connectionString));
+      (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(
+        emulatorBanner(emulator.connectionString),
+      );
       logger.warn(
         { emulatorPort: target.port, eventHub: target.eventHubName },
         'LOCAL DEVELOPMENT MODE: sending to the embedded emulator, not to Azure Event Hubs',
@@ -244,7 +248,7 @@ async function resolveSinkTarget(
 }
 
 /** The emulator's key is a published development key (emulator/well-known.ts), so it is printed. */
-function banner(connectionString: string): string {
+export function emulatorBanner(connectionString: string): string {
   const line = '='.repeat(78);
   return [
     line,
@@ -257,7 +261,10 @@ function banner(connectionString: string): string {
   ].join('\n');
 }
 
-async function defaultStartEmulator(options: { host: string; port: number }): Promise<EmbeddedEmulator> {
+export async function defaultStartEmulator(options: {
+  host: string;
+  port: number;
+}): Promise<EmbeddedEmulator> {
   // A real dynamic import keeps the emulator out of the module graph unless it is needed.
   const { startEmulator } = await import('../emulator/index.js');
   return startEmulator(options);

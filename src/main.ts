@@ -1,8 +1,11 @@
 /**
- * Entry point: load the configuration, start the gateway, wire the signals. Nothing else.
+ * Entry point: load the configuration, start the gateway (or, with WORKERS > 1, the cluster
+ * primary that forks gateways: src/cluster.ts), wire the signals. Nothing else.
  * SIGTERM/SIGINT: stop accepting, flush, answer every waiting request, close the producer, exit 0.
  * A second signal, or SHUTDOWN_DEADLINE_MS passing, forces exit 1.
  */
+import cluster from 'node:cluster';
+import { isShutdownMessage, runPrimary, workerCount } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config/load-config';
 import { startGateway } from './gateway';
 
@@ -13,14 +16,14 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWith(error);
   }
+  const workers = workerCount(config.workers);
+  if (workers > 1 && cluster.isPrimary) {
+    process.exit(await runPrimary(config, workers));
+  }
   const gateway = await startGateway(config);
   const { logger } = gateway;
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
+  const drain = (signal: NodeJS.Signals | 'primary'): void => {
     stopping = true;
     logger.info({ signal }, 'signal received: draining');
     setTimeout(() => {
@@ -35,8 +38,25 @@ async function main(): Promise<void> {
       },
     );
   };
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    drain(signal);
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (cluster.isWorker) {
+    // The primary's request to drain; Ctrl-C may already have started it, which is no second signal.
+    process.on('message', (message: unknown) => {
+      if (isShutdownMessage(message) && !stopping) drain('primary');
+    });
+    // The primary is gone: nobody will ask again, so drain now.
+    process.on('disconnect', () => {
+      if (!stopping) drain('primary');
+    });
+  }
 }
 
 /** Configuration problems are the operator's to fix: the message alone, no stack. */

@@ -42,6 +42,8 @@ export interface Config {
   readonly ingest: { readonly eventTypesDir: string; readonly messageIdField: string };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly shutdownDeadlineMs: number;
+  /** Gateway processes (WORKERS): 1 = no cluster; `auto` = one per core, resolved at start. */
+  readonly workers: number | 'auto';
   readonly security: {
     readonly trustProxy: TrustProxySetting;
     readonly rateLimit: RateLimitSettings;
@@ -248,6 +250,7 @@ function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Con
     ingest: { eventTypesDir: v.EVENT_TYPES_DIR, messageIdField: v.MESSAGE_ID_FIELD },
     log: { level: v.LOG_LEVEL as LogLevel, pretty: v.NODE_ENV === 'development' },
     shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
+    workers: v.WORKERS === 'auto' ? 'auto' : Number(v.WORKERS),
     security: {
       trustProxy,
       rateLimit: {

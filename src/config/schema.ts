@@ -136,6 +136,13 @@ export const CONFIG_VARIABLES = {
     description:
       'On SIGTERM/SIGINT, time allowed to flush and answer waiting requests before exit is forced.',
   },
+  WORKERS: {
+    type: 'string',
+    pattern: '^(auto|[1-9][0-9]{0,2})$',
+    default: '1',
+    description:
+      'Processes serving the port (node:cluster), each with its own producer and batcher: an integer, or auto for one per core. Rate-limit budgets are per process.',
+  },
   PARTITION_REFRESH_MS: {
     type: 'integer',
     minimum: 100,
