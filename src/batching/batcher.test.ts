@@ -239,6 +239,38 @@ describe('batcher', () => {
     ]);
   });
 
+  it('when a due batch holds withdrawn events, then it is rebuilt and leaves in the same turn without them', async () => {
+    await start();
+    enqueue('T1', [ev('e1', '1')]);
+    await advance(5);
+    enqueue('T2', [ev('e2', '1')]);
+    const t3 = enqueue('T3', [ev('e3', '1')]);
+    enqueue('T4', [ev('e4', '1')]);
+    await advance(5); // the open batch is full and due; it waits only for e1's send
+    t3.withdraw(new GatewayError('GW_ERR_DEADLINE', 'too slow'));
+    sink.ack('1');
+    await settle();
+    const t5 = enqueue('T5', [ev('e5', '1')]); // joins the batch opened from the spare
+    t5.withdraw(new GatewayError('GW_ERR_DEADLINE', 'too slow')); // and leaves it again
+    sink.ack('1');
+    await advance(5);
+    expect(trace).toEqual([
+      'enqueue T1 [e1]',
+      'send 1 [e1]',
+      'enqueue T2 [e2]',
+      'enqueue T3 [e3]',
+      'enqueue T4 [e4]',
+      'reject T3 GW_ERR_DEADLINE',
+      'send 1 [e2,e4]',
+      'ack T1',
+      'enqueue T5 [e5]',
+      'reject T5 GW_ERR_DEADLINE',
+      'ack T2',
+      'ack T4',
+    ]);
+    expect(batcher!.stats.bufferedEvents).toBe(0);
+  });
+
   it('when the buffer cap would be exceeded, then enqueue throws GW_ERR_BUFFER_FULL and buffers nothing', async () => {
     await start({ maxBufferedBytes: 50 });
     enqueue('T1', [ev('e1', '1'), ev('e2', '1'), ev('e3', '2')]); // 39 bytes

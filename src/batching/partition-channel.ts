@@ -1,7 +1,12 @@
 /**
  * One partition's FIFO: a queue of entries waiting for room, one open SDK batch being filled, and
  * at most one batch in flight (which keeps order within the partition). While a batch is in flight
- * the next one keeps filling, so under load batches leave full. A batch leaves when it is full (the
+ * the next one keeps filling, so under load batches leave full. A second, empty SDK batch is kept
+ * ready (`spare`): the next batch opens the moment one leaves, and an open batch that holds
+ * withdrawn entries is rebuilt synchronously when it is due, so it leaves in the same turn. (The
+ * rebuild used to wait for a new batch from the SDK; under deadline pressure more entries were
+ * withdrawn during every wait, so a batch could be rebuilt, re-encoding every event, again and
+ * again without ever leaving.) A batch leaves when it is full (the
  * next event did not fit, or the count cap), when its linger time since its first event ran out,
  * or at once while draining for shutdown. Outcomes are reported to the host, which owns tickets,
  * byte accounting and retries; the channel only moves entries.
@@ -56,6 +61,8 @@ export class PartitionChannel {
   private queue: ChannelEntry[] = [];
   private head = 0;
   private open: OpenBatch | null = null;
+  /** An empty batch ready to become the open one. */
+  private spare: SinkBatch | null = null;
   private creating = false;
   private sending = false;
   private draining = false;
@@ -212,7 +219,9 @@ export class PartitionChannel {
       }
       this.queue = survivors.concat(this.queue.slice(this.head));
       this.head = 0;
-      this.create();
+      if (this.openSpare())
+        this.kick(); // refill and, when due, send in this same turn
+      else this.create();
       return;
     }
     const entries = open.entries;
@@ -234,7 +243,18 @@ export class PartitionChannel {
       ),
     );
     // Fill the next batch while this one is in flight.
+    if (this.openSpare()) this.kick();
+    else this.create();
+  }
+
+  /** Makes the spare batch the open one (and orders a new spare); false when there is none. */
+  private openSpare(): boolean {
+    const spare = this.spare;
+    if (spare === null) return false;
+    this.spare = null;
+    this.open = { batch: spare, entries: [], firstAt: 0, full: false, dirty: false };
     this.create();
+    return true;
   }
 
   private create(): void {
@@ -245,8 +265,13 @@ export class PartitionChannel {
         (batch) => {
           this.creating = false;
           this.createFailures = 0;
-          this.open = { batch, entries: [], firstAt: 0, full: false, dirty: false };
-          this.kick();
+          if (this.open === null) {
+            this.open = { batch, entries: [], firstAt: 0, full: false, dirty: false };
+            this.create(); // and a spare behind it
+            this.kick();
+          } else if (this.spare === null) {
+            this.spare = batch;
+          }
         },
         (error: unknown) => {
           this.creating = false;
@@ -257,7 +282,8 @@ export class PartitionChannel {
   }
 
   private createFailed(error: unknown): void {
-    if (this.host.signal.aborted) return;
+    // A failed spare is not retried here: the next send falls back to creating a batch then.
+    if (this.host.signal.aborted || this.open !== null) return;
     if (error instanceof SinkError && error.retryable && this.createFailures < this.host.retry.maxRetries) {
       const delay = backoffDelay(this.createFailures++, this.host.retry);
       this.retryTimer = this.host.timers.setTimeout(this.onCreateRetry, delay);
