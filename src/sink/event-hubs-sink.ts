@@ -15,6 +15,7 @@ import {
 import type { TokenCredential } from '@azure/identity';
 import type { OutgoingEvent } from '../batching/types';
 import { toSinkError } from './translate-error';
+import { untracedProperties } from './untraced-properties';
 import type { Sink, SinkBatch } from './types';
 
 export type EventHubsTarget =
@@ -34,15 +35,23 @@ export interface EventHubsSinkOptions {
   readonly tryTimeoutMs?: number;
   /** Client identifier shown on the hub's links. */
   readonly identifier?: string;
+  /**
+   * Let the SDK start its per-event "message" span in tryAdd (and, with a tracer registered, put a
+   * `Diagnostic-Id` on each event). Default false: the span costs ~4 µs per event even with no
+   * tracer, and the send span of each batch is kept either way. See untraced-properties.ts.
+   */
+  readonly traceEvents?: boolean;
 }
 
 class EventHubsBatch implements SinkBatch {
   readonly partitionId: string;
   readonly inner: EventDataBatch;
+  private readonly traceEvents: boolean;
 
-  constructor(partitionId: string, inner: EventDataBatch) {
+  constructor(partitionId: string, inner: EventDataBatch, traceEvents: boolean) {
     this.partitionId = partitionId;
     this.inner = inner;
+    this.traceEvents = traceEvents;
   }
 
   get count(): number {
@@ -63,7 +72,7 @@ class EventHubsBatch implements SinkBatch {
       body: event.body,
       messageId: event.messageId,
       contentType: event.contentType,
-      properties: event.properties,
+      properties: this.traceEvents ? event.properties : untracedProperties(event.properties),
     });
   }
 }
@@ -71,8 +80,10 @@ class EventHubsBatch implements SinkBatch {
 class EventHubsSink implements Sink {
   maxMessageSize: number | undefined = undefined;
   private readonly producer: EventHubProducerClient;
+  private readonly traceEvents: boolean;
 
   constructor(target: EventHubsTarget, options: EventHubsSinkOptions) {
+    this.traceEvents = options.traceEvents ?? false;
     const delayMs = options.retry?.delayMs ?? 100;
     const clientOptions: EventHubClientOptions = {
       retryOptions: {
@@ -111,7 +122,7 @@ class EventHubsSink implements Sink {
         signal === undefined ? { partitionId } : { partitionId, abortSignal: signal },
       );
       this.maxMessageSize = inner.maxSizeInBytes;
-      return new EventHubsBatch(partitionId, inner);
+      return new EventHubsBatch(partitionId, inner, this.traceEvents);
     } catch (error) {
       throw toSinkError(error);
     }
