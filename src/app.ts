@@ -37,6 +37,7 @@ import { healthz, readyz } from './ops/health-routes';
 import { metricsRoute } from './ops/metrics-route';
 import type { Readiness } from './ops/readiness';
 import type { TokenIssuer } from './tokens/token-issuer';
+import { OPENAPI_PATH } from './ops/openapi-route';
 import { createTokensRouter, TOKENS_PATH } from './tokens/tokens-route';
 
 export interface AppDeps {
@@ -60,6 +61,8 @@ export interface AppDeps {
   readonly keyStore?: KeyStore;
   /** SAS token service for POST /v1/tokens (`tokenIssuerFromConfig`); absent: the route is not mounted. */
   readonly tokenIssuer?: TokenIssuer;
+  /** GET /openapi.yaml (`openApiRoute`, built at start because it reads the file); absent: not mounted. */
+  readonly openApi?: RequestListener;
   /** Injected for tests; default wall clock and random UUIDs. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -128,7 +131,7 @@ function buildApp(deps: AppDeps, ingest: IngestHandler): Express {
   if (deps.readiness !== undefined) app.get('/readyz', readyz(deps.readiness));
   if (deps.metrics !== undefined && deps.serveMetrics !== false)
     app.get('/metrics', metricsRoute(deps.metrics.registry));
-  // MOUNT POINT (docs): app.get('/openapi.yaml', ...) — serves the repository's openapi.yaml.
+  if (deps.openApi !== undefined) app.get(OPENAPI_PATH, deps.openApi);
 
   // 4. MOUNT POINT (security): per-IP rate limit, then authenticate (401), then per-key rate limits
   //    (429) — e.g. app.use('/v1', ipLimiter, authenticate(keyStore), ...). The ingest route reads

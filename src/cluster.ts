@@ -59,7 +59,7 @@ export async function runPrimary(
   if (config.target.kind === 'embedded-emulator') {
     emulator = await defaultStartEmulator({ host: '127.0.0.1', port: config.target.port });
     (options.printBanner ?? ((text: string) => process.stderr.write(text)))(
-      emulatorBanner(emulator.connectionString),
+      emulatorBanner(emulator.connectionString, emulator.restUrl),
     );
     logger.warn(
       { emulatorPort: config.target.port, eventHub: config.target.eventHubName },

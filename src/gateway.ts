@@ -23,6 +23,7 @@ import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type GatewayMetrics } from './observability/metrics';
 import { startOpsServer, type OpsServer } from './ops/ops-server';
+import { openApiRoute } from './ops/openapi-route';
 import { createReadiness, type Readiness } from './ops/readiness';
 import { createEventHubsSink, type EventHubsTarget } from './sink/event-hubs-sink';
 import type { Sink } from './sink/types';
@@ -132,6 +133,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     readiness,
     rateLimits,
     serveMetrics: config.ops.metricsPort === undefined,
+    openApi: openApiRoute(),
     ...deps.app,
   });
   // Timeouts are checked on a timer fixed at creation, so they go into createServer's options.
@@ -233,7 +235,7 @@ async function resolveSinkTarget(
       const start = deps.startEmulator ?? defaultStartEmulator;
       const emulator = await start({ host: '127.0.0.1', port: target.port });
       (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(
-        emulatorBanner(emulator.connectionString),
+        emulatorBanner(emulator.connectionString, emulator.restUrl),
       );
       logger.warn(
         { emulatorPort: target.port, eventHub: target.eventHubName },
@@ -248,7 +250,7 @@ async function resolveSinkTarget(
 }
 
 /** The emulator's key is a published development key (emulator/well-known.ts), so it is printed. */
-export function emulatorBanner(connectionString: string): string {
+export function emulatorBanner(connectionString: string, restUrl?: string): string {
   const line = '='.repeat(78);
   return [
     line,
@@ -256,6 +258,7 @@ export function emulatorBanner(connectionString: string): string {
     '  Set EVENTHUB_CONNECTION_STRING, or EVENTHUB_FULLY_QUALIFIED_NAMESPACE + EVENTHUB_NAME, for Azure.',
     '  Emulator connection string (well-known development key, protects nothing):',
     `  ${connectionString}`,
+    ...(restUrl === undefined ? [] : [`  Emulator REST send API (for publisher tokens): ${restUrl}`]),
     line,
     '',
   ].join('\n');
@@ -267,7 +270,8 @@ export async function defaultStartEmulator(options: {
 }): Promise<EmbeddedEmulator> {
   // A real dynamic import keeps the emulator out of the module graph unless it is needed.
   const { startEmulator } = await import('../emulator/index.js');
-  return startEmulator(options);
+  // The REST send API (any free port) is what publisher-scoped tokens are used with.
+  return startEmulator({ ...options, restPort: 0 });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

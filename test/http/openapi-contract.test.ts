@@ -9,9 +9,6 @@
  * Coverage is checked both ways: the last test fails if the document lists a response (route,
  * method, status) that no test here produced; `expectDocumented` fails on a response the document
  * does not list. The spec's own examples and the copy of the telemetry schema are checked too.
- *
- * GET /openapi.yaml is tested against the handler in a tiny Express app until src/app.ts mounts
- * it (see OPENAPI_SERVED_BY_GATEWAY below).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -19,21 +16,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import express from 'express';
-import supertest from 'supertest';
 import { parse } from 'yaml';
 import { startEmulator, type Emulator } from '../../emulator';
 import { hashApiKey } from '../../src/auth';
 import { ERRORS } from '../../src/errors';
-import { defaultOpenApiFile, openApiRoute } from '../../src/ops/openapi-route';
+import { defaultOpenApiFile } from '../../src/ops/openapi-route';
 import { createEventHubsSink } from '../../src/sink/event-hubs-sink';
 import { pollUntil } from '../ops/prometheus-text';
 import { newTestKey } from '../security/api-keys';
 import { REPO_ROOT, startTestGateway, type TestGateway } from '../support/harness';
 import { reading, uniqueSensorId } from '../support/readings';
-
-/** Flip to true once src/app.ts mounts `openApiRoute()`; then the real gateway is checked. */
-const OPENAPI_SERVED_BY_GATEWAY = false;
 
 // ---- the document ------------------------------------------------------------------------------
 
@@ -519,10 +511,7 @@ describe('ops routes against the contract', () => {
   }, 40_000);
 
   it('when /openapi.yaml is fetched, then it is this document as application/yaml', async () => {
-    const request = OPENAPI_SERVED_BY_GATEWAY
-      ? t.request
-      : supertest(express().get('/openapi.yaml', openApiRoute()));
-    const res = await request
+    const res = await t.request
       .get('/openapi.yaml')
       .buffer(true)
       .parse((response, done) => {
