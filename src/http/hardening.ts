@@ -13,6 +13,7 @@
  * socket for up to 30 s past its deadline.
  */
 
+import { answerClientErrors } from './client-error';
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -151,4 +152,5 @@ export function applyServerLimits(server: Server, limits: ServerLimits = {}): vo
   server.requestTimeout = all.requestTimeoutMs;
   server.keepAliveTimeout = all.keepAliveTimeoutMs;
   if (all.maxConnections > 0) server.maxConnections = all.maxConnections;
+  answerClientErrors(server);
 }

@@ -190,7 +190,7 @@ function expectDocumented(res: Answer, path: string, method: string): void {
 
 /**
  * Sends `head` on a raw socket and never the rest (a client that stalls), and returns what the
- * server wrote before it closed the connection. For the server's own 408, which has no body.
+ * server wrote before it closed the connection (written to the socket, outside supertest).
  */
 function stalledRequest(url: string, head: string): Promise<Answer> {
   const { hostname, port } = new URL(url);
@@ -207,7 +207,8 @@ function stalledRequest(url: string, head: string): Promise<Answer> {
         const at = line.indexOf(':');
         if (at > 0) headers[line.slice(0, at).trim().toLowerCase()] = line.slice(at + 1).trim();
       }
-      resolveAnswer({ status: Number(statusLine.split(' ')[1]), headers, body: undefined, text });
+      const body: unknown = text === '' ? undefined : JSON.parse(text);
+      resolveAnswer({ status: Number(statusLine.split(' ')[1]), headers, body, text });
     });
   });
 }
@@ -425,6 +426,10 @@ describe('POST /v1/events/{type} against the contract', () => {
         `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
     expect(answer.status).toBe(408);
+    expect(answer.body).toMatchObject({
+      code: 'GW_ERR_REQUEST_TIMEOUT',
+      requestId: answer.headers['x-request-id'],
+    });
     expectDocumented(answer, EVENTS, 'post');
   });
 });
