@@ -271,6 +271,37 @@ describe('batcher', () => {
     expect(batcher!.stats.bufferedEvents).toBe(0);
   });
 
+  it('when the oldest unacknowledged event has waited past maxQueueDelayMs, then enqueue throws GW_ERR_BUFFER_FULL until it is acknowledged', async () => {
+    await start({ maxQueueDelayMs: 1000 });
+    enqueue('T1', [ev('e1', '1')]);
+    await advance(5); // sent; the hub does not answer yet
+    enqueue('T2', [ev('e2', '2')]);
+    await advance(995); // e1 has waited exactly 1000 ms: still admitted
+    enqueue('T3', [ev('e3', '3')]);
+    await advance(1);
+    expect(() => batcher!.enqueue([ev('e4', '0')])).toThrow(
+      expect.objectContaining({ code: 'GW_ERR_BUFFER_FULL', status: 503, retryAfterSeconds: 1 }),
+    );
+    await advance(4);
+    sink.ack('1');
+    sink.ack('2');
+    sink.ack('3');
+    await settle();
+    enqueue('T5', [ev('e5', '0')]);
+    expect(trace).toEqual([
+      'enqueue T1 [e1]',
+      'send 1 [e1]',
+      'enqueue T2 [e2]',
+      'send 2 [e2]',
+      'enqueue T3 [e3]',
+      'send 3 [e3]',
+      'ack T1',
+      'ack T2',
+      'ack T3',
+      'enqueue T5 [e5]',
+    ]);
+  });
+
   it('when the buffer cap would be exceeded, then enqueue throws GW_ERR_BUFFER_FULL and buffers nothing', async () => {
     await start({ maxBufferedBytes: 50 });
     enqueue('T1', [ev('e1', '1'), ev('e2', '1'), ev('e3', '2')]); // 39 bytes

@@ -58,6 +58,7 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
 
   private readonly controller = new AbortController();
   private readonly maxBufferedBytes: number;
+  private readonly maxQueueDelayMs: number;
   private readonly partitionRefreshMs: number;
   private readonly retryAfterSeconds: number;
   private readonly observer: BatcherObserver;
@@ -102,6 +103,7 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
       options.maxEventsPerBatch ?? Number.POSITIVE_INFINITY,
     );
     this.maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes ?? 64 * MiB);
+    this.maxQueueDelayMs = positive('maxQueueDelayMs', options.maxQueueDelayMs ?? 5000);
     this.partitionRefreshMs = positive('partitionRefreshMs', options.partitionRefreshMs ?? 30_000);
     this.retryAfterSeconds = positive(
       'bufferFullRetryAfterSeconds',
@@ -158,7 +160,7 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
       sizes[i] = size;
       total += size;
     }
-    if (this.bytes + total > this.maxBufferedBytes) {
+    if (this.bytes + total > this.maxBufferedBytes || this.overdue()) {
       throw new GatewayError('GW_ERR_BUFFER_FULL', 'The gateway buffer is full; retry shortly.', {
         retryAfterSeconds: this.retryAfterSeconds,
       });
@@ -297,6 +299,22 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  /**
+   * True while the oldest unacknowledged event has waited longer than maxQueueDelayMs. Under
+   * overload a FIFO with deadlines otherwise collapses: everything accepted waits longer than its
+   * request's deadline, so the hub still gets the events but every request fails (measured: 1024
+   * requests of 100 events in flight, 400 ms deadline, no admission: 0 acknowledged events/s).
+   */
+  private overdue(): boolean {
+    if (this.events === 0 || this.maxQueueDelayMs === Number.POSITIVE_INFINITY) return false;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const channel of this.channels.values()) {
+      const at = channel.oldestWaitingAt();
+      if (at < oldest) oldest = at;
+    }
+    return this.clock() - oldest > this.maxQueueDelayMs;
+  }
 
   private partitionIndex(key: string, partitionCount: number): number {
     let index = this.keyCache.get(key);

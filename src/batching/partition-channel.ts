@@ -61,6 +61,8 @@ export class PartitionChannel {
   private queue: ChannelEntry[] = [];
   private head = 0;
   private open: OpenBatch | null = null;
+  /** Enqueue time of the first entry of the batch in flight (+∞ when none). */
+  private inFlightSince = Number.POSITIVE_INFINITY;
   /** An empty batch ready to become the open one. */
   private spare: SinkBatch | null = null;
   private creating = false;
@@ -124,6 +126,19 @@ export class PartitionChannel {
   /** A withdrawn entry sat in the open batch; rebuild it before sending. */
   markDirty(): void {
     if (this.open !== null) this.open.dirty = true;
+  }
+
+  /**
+   * Enqueue time of the oldest entry not yet acknowledged (in flight, in the open batch, or at the
+   * head of the queue), +∞ when there is none. Approximate: a withdrawn entry at the head counts.
+   */
+  oldestWaitingAt(): number {
+    let oldest = this.inFlightSince;
+    const open = this.open;
+    if (open !== null && open.entries.length > 0 && open.firstAt < oldest) oldest = open.firstAt;
+    const head = this.queue[this.head];
+    if (head !== undefined && head.at < oldest) oldest = head.at;
+    return oldest;
   }
 
   /** Every entry not yet handed to the sink, for shutdown. */
@@ -227,16 +242,19 @@ export class PartitionChannel {
     const entries = open.entries;
     for (const e of entries) e.state = EntryState.InFlight;
     this.sending = true;
+    this.inFlightSince = open.firstAt;
     const started = this.host.clock();
     this.host.track(
       this.host.send(open.batch, this.id).then(
         () => {
           this.sending = false;
+          this.inFlightSince = Number.POSITIVE_INFINITY;
           this.host.batchAcknowledged(this, entries, open.batch, this.host.clock() - started);
           this.kick();
         },
         (error: unknown) => {
           this.sending = false;
+          this.inFlightSince = Number.POSITIVE_INFINITY;
           this.host.entriesFailed(this, entries, error);
           this.kick();
         },

@@ -105,6 +105,13 @@ export interface BatcherOptions {
   readonly maxEventsPerBatch?: number;
   /** Cap on bufferedBytes; past it enqueue throws GW_ERR_BUFFER_FULL. Default 64 MiB. */
   readonly maxBufferedBytes?: number;
+  /**
+   * Admission by waiting time: while the oldest unacknowledged event has waited longer than this,
+   * enqueue throws GW_ERR_BUFFER_FULL (Retry-After). Keeps an overloaded gateway from accepting
+   * work it cannot finish before the requests' deadlines. Give it well under the request deadline
+   * (half is a good start). Default 5000; Infinity disables.
+   */
+  readonly maxQueueDelayMs?: number;
   /** How often partition ids are re-read. Default 30000. */
   readonly partitionRefreshMs?: number;
   readonly retry?: RetryOptions;
