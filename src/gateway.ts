@@ -112,6 +112,9 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     maxBufferedBytes: config.batching.maxBufferedBytes,
     partitionRefreshMs: config.batching.partitionRefreshMs,
     retry: config.batching.retry,
+    // Refuse new work (503 + Retry-After) once the queue's wait eats half a request's deadline:
+    // accepting more would only turn into requests that time out after their events were sent.
+    maxQueueDelayMs: Math.max(1, Math.floor(config.http.requestDeadlineMs / 2)),
     observer: deps.batcherObserver ?? metrics.batcherObserver,
   });
   const readiness = createReadiness({
