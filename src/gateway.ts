@@ -104,7 +104,12 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(developmentKeyBanner());
   const sink = deps.createSink
     ? deps.createSink(sinkTarget)
-    : createEventHubsSink(sinkTarget, { retry: config.batching.retry });
+    : createEventHubsSink(sinkTarget, {
+        retry: config.batching.retry,
+        // An attempt outliving every waiting request's deadline helps nobody, and a hub that stops
+        // answering must turn /readyz to 503 within seconds rather than after half a minute.
+        tryTimeoutMs: config.http.requestDeadlineMs,
+      });
   const batcher = createBatcher({
     sink,
     lingerMs: config.batching.lingerMs,
