@@ -7,6 +7,7 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { HUB } from '../support/expectations';
 import { DEV_AUTH, TEST_ENV } from '../support/harness';
 import { reading, uniqueSensorId } from '../support/readings';
+import { sigtermUnderLoad } from '../support/sigterm-under-load';
 import { spawnGateway } from '../support/spawn-gateway';
 
 let emulator: Emulator;
@@ -42,37 +43,11 @@ describe('WORKERS', () => {
       const until = Date.now() + 20000;
       while ((gateway.stdout().match(/"msg":"worker listening"/g) ?? []).length < 2 && Date.now() < until)
         await new Promise((r) => setTimeout(r, 20));
-      const acknowledged: string[] = [];
-      const outcomes = new Map<string, number>();
-      let signalled = false;
-      const client = async (c: number): Promise<void> => {
-        const sensor = uniqueSensorId(`cluster${c}`);
-        for (let n = 0; ; n++) {
-          const ids = [0, 1, 2].map((k) => `${sensor}-${n}-${k}`);
-          let status: string;
-          try {
-            const res = await fetch(`${url}/v1/events/telemetry`, {
-              method: 'POST',
-              headers: { ...DEV_AUTH, 'Content-Type': 'application/json' },
-              body: JSON.stringify(ids.map((id) => reading(sensor, { message_id: id }))),
-            });
-            status = String(res.status);
-            await res.arrayBuffer();
-            if (res.status === 200) acknowledged.push(...ids);
-          } catch {
-            status = 'connection error';
-          }
-          outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
-          if (signalled && status !== '200') return;
-        }
-      };
-      const clients = Array.from({ length: 20 }, (_, c) => client(c));
-      const loaded = Date.now() + 15000;
-      while (acknowledged.length < 300 && Date.now() < loaded) await new Promise((r) => setTimeout(r, 5));
-      expect(acknowledged.length).toBeGreaterThanOrEqual(300);
-      gateway.child.kill('SIGTERM');
-      signalled = true;
-      await Promise.all(clients);
+      const { acknowledged, outcomes } = await sigtermUnderLoad(gateway, url, {
+        clients: 20,
+        acknowledgedBeforeSignal: 300,
+        sensorPrefix: 'cluster',
+      });
 
       expect(await gateway.exited).toBe(0);
       const stored = new Set(emulator.store.allEvents(HUB).map((e) => e.messageId));

@@ -3,9 +3,9 @@
  * every waiting request and exits 0; every message id it acknowledged with 200 is in the hub.
  */
 import { startEmulator, type Emulator } from '../../emulator';
-import { DEV_AUTH, TEST_ENV } from '../support/harness';
-import { reading, uniqueSensorId } from '../support/readings';
 import { HUB } from '../support/expectations';
+import { TEST_ENV } from '../support/harness';
+import { sigtermUnderLoad } from '../support/sigterm-under-load';
 import { spawnGateway } from '../support/spawn-gateway';
 
 let emulator: Emulator;
@@ -27,41 +27,11 @@ describe('shutdown', () => {
     });
     try {
       const url = await gateway.listening;
-      const acknowledged: string[] = [];
-      const outcomes = new Map<string, number>();
-      let signalled = false;
-      let sent = 0;
-      const client = async (c: number): Promise<void> => {
-        const sensor = uniqueSensorId(`drain${c}`);
-        for (let n = 0; ; n++) {
-          const ids = [0, 1, 2].map((k) => `${sensor}-${n}-${k}`);
-          sent++;
-          let status: string;
-          try {
-            const res = await fetch(`${url}/v1/events/telemetry`, {
-              method: 'POST',
-              headers: { ...DEV_AUTH, 'Content-Type': 'application/json' },
-              body: JSON.stringify(ids.map((id) => reading(sensor, { message_id: id }))),
-            });
-            status = String(res.status);
-            await res.arrayBuffer();
-            if (res.status === 200) acknowledged.push(...ids);
-          } catch {
-            status = 'connection error';
-          }
-          outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
-          // Keep going until the gateway is gone: after the signal, requests get 503 or a refused connection.
-          if (signalled && status !== '200') return;
-        }
-      };
-      const clients = Array.from({ length: 20 }, (_, c) => client(c));
-      // Signal once the load is flowing (poll the counter; no sleeping on a guess).
-      const until = Date.now() + 15000;
-      while (acknowledged.length < 150 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-      expect(acknowledged.length).toBeGreaterThanOrEqual(150);
-      gateway.child.kill('SIGTERM');
-      signalled = true;
-      await Promise.all(clients);
+      const { acknowledged, outcomes, sent } = await sigtermUnderLoad(gateway, url, {
+        clients: 20,
+        acknowledgedBeforeSignal: 150,
+        sensorPrefix: 'drain',
+      });
 
       expect(await gateway.exited).toBe(0);
       expect(sent).toBeGreaterThan(50);
