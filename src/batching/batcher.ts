@@ -1,20 +1,25 @@
 /**
- * The batcher: maps each event's partition key to a partition (the Event Hubs hash over the hub's
- * partition ids, re-read periodically), hands it to that partition's channel, and answers each
- * request's ticket only when the hub acknowledged all its events. It owns the lifecycle: start()
- * learns the partitions, close() flushes, answers every ticket and closes the sink; one
+ * The batcher: the composition of its parts, and the owner of their lifecycle. An event goes from
+ * enqueue() through admission (admission.ts: buffer cap and queue delay, all-or-nothing per
+ * request) to its partition's channel (partition-directory.ts: key → partition over the hub's
+ * ids), and its request's ticket is answered only when the hub acknowledged all its events
+ * (ticket-ledger.ts). hub-monitor.ts re-reads the partition ids and tracks whether the hub answers.
+ * start() learns the partitions, close() flushes, answers every ticket and closes the sink; one
  * AbortController stops every background operation, and every one of them is tracked so close()
- * waits for it. Memory is bounded by a cap on buffered bytes, checked all-or-nothing per request.
+ * waits for it. The batcher is also the channels' host: their sends and outcomes come through here.
  */
 import { setMaxListeners } from 'node:events';
 import { GatewayError } from '../errors';
-import { partitionIndexForKey } from '../partitioning/partition-key';
-import { SinkError, type Sink, type SinkBatch } from '../sink/types';
-import { backoffDelay, resolveBackoff, type BackoffPolicy } from './backoff';
-import { eventFootprint } from './event-footprint';
-import { PartitionChannel, type ChannelEntry, type ChannelHost } from './partition-channel';
-import { EntryState, PendingTicket, type TicketOwner } from './pending-ticket';
+import type { Sink, SinkBatch } from '../sink/types';
+import { Admission } from './admission';
+import { resolveBackoff, type BackoffPolicy } from './backoff';
+import { HubMonitor } from './hub-monitor';
+import { observeSafely } from './observe-safely';
+import { PartitionDirectory } from './partition-directory';
+import type { ChannelEntry, ChannelHost, PartitionChannel } from './partition-channel';
+import { EntryState, PendingTicket } from './pending-ticket';
 import { sendWithRetry } from './send-with-retry';
+import { TicketLedger } from './ticket-ledger';
 import type {
   Batcher,
   BatcherObserver,
@@ -22,14 +27,11 @@ import type {
   BatcherStats,
   CloseOptions,
   OutgoingEvent,
-  PartitionStats,
   Ticket,
   Timers,
 } from './types';
 
 const MiB = 1024 * 1024;
-/** Keys seen recently → partition index; cleared when full or when the partition ids change. */
-const KEY_CACHE_LIMIT = 65_536;
 
 const defaultTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -47,7 +49,7 @@ function positive(name: string, value: number, allowZero = false): number {
   return value;
 }
 
-class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChannel> {
+class FlushingBatcher implements Batcher, ChannelHost {
   readonly sink: Sink;
   readonly lingerMs: number;
   readonly maxEventsPerBatch: number;
@@ -57,35 +59,16 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
   readonly signal: AbortSignal;
 
   private readonly controller = new AbortController();
-  private readonly maxBufferedBytes: number;
-  private readonly maxQueueDelayMs: number;
-  private readonly partitionRefreshMs: number;
-  private readonly retryAfterSeconds: number;
   private readonly observer: BatcherObserver;
-  private readonly channels = new Map<string, PartitionChannel>();
-  private readonly perPartition = new Map<string, PartitionStats>();
-  private readonly keyCache = new Map<string, number>();
-  private ids: readonly string[] | null = null;
-  private bytes = 0;
-  private events = 0;
-  private hubOk = false;
+  private readonly directory: PartitionDirectory;
+  private readonly monitor: HubMonitor;
+  private readonly ledger: TicketLedger;
+  private readonly admission: Admission;
   private closing = false;
   private startPromise: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
-  private refreshing = false;
-  private refreshFailures = 0;
-  private refreshTimer: unknown = undefined;
-  private refreshAt = Number.POSITIVE_INFINITY;
   private active = 0;
   private idleWaiter: (() => void) | undefined;
-  private drainWaiter: (() => void) | undefined;
-  private markGeneration = 1;
-  private readonly touched: PartitionChannel[] = [];
-  private readonly onRefreshTimer = (): void => {
-    this.refreshTimer = undefined;
-    this.refreshAt = Number.POSITIVE_INFINITY;
-    this.track(this.refresh());
-  };
   private readonly opDone = (): void => {
     if (--this.active === 0 && this.idleWaiter !== undefined) this.idleWaiter();
   };
@@ -102,10 +85,10 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
       'maxEventsPerBatch',
       options.maxEventsPerBatch ?? Number.POSITIVE_INFINITY,
     );
-    this.maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes ?? 64 * MiB);
-    this.maxQueueDelayMs = positive('maxQueueDelayMs', options.maxQueueDelayMs ?? 5000);
-    this.partitionRefreshMs = positive('partitionRefreshMs', options.partitionRefreshMs ?? 30_000);
-    this.retryAfterSeconds = positive(
+    const maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes ?? 64 * MiB);
+    const maxQueueDelayMs = positive('maxQueueDelayMs', options.maxQueueDelayMs ?? 5000);
+    const partitionRefreshMs = positive('partitionRefreshMs', options.partitionRefreshMs ?? 30_000);
+    const retryAfterSeconds = positive(
       'bufferFullRetryAfterSeconds',
       options.bufferFullRetryAfterSeconds ?? 1,
     );
@@ -116,20 +99,36 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
     this.signal = this.controller.signal;
     // One listener per in-flight send and retry wait; many partitions would trip the default of 10.
     setMaxListeners(0, this.signal);
+
+    this.directory = new PartitionDirectory(this);
+    this.monitor = new HubMonitor(this, this.directory, partitionRefreshMs);
+    this.ledger = new TicketLedger(this.sink, this.signal, this.observer, this.timers);
+    this.admission = new Admission(
+      { maxBufferedBytes, maxQueueDelayMs, retryAfterSeconds },
+      this.sink,
+      this.clock,
+      this.ledger,
+      this.directory,
+    );
   }
 
   /** A snapshot of the totals; `perPartition` is live. */
   get stats(): BatcherStats {
-    return { bufferedBytes: this.bytes, bufferedEvents: this.events, perPartition: this.perPartition };
+    const ledger = this.ledger;
+    return {
+      bufferedBytes: ledger.bytes,
+      bufferedEvents: ledger.events,
+      perPartition: this.directory.perPartition,
+    };
   }
 
   get ready(): boolean {
-    return this.ids !== null && this.hubOk && !this.closing;
+    return this.directory.known && this.monitor.reachable && !this.closing;
   }
 
   start(): Promise<void> {
     if (this.startPromise === undefined) {
-      const first = this.refresh();
+      const first = this.monitor.refresh();
       this.track(first);
       this.startPromise = first;
     }
@@ -138,55 +137,30 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
 
   enqueue(events: readonly OutgoingEvent[]): Ticket {
     if (this.closing) throw new GatewayError('GW_ERR_SHUTTING_DOWN', 'The gateway is shutting down.');
-    const ids = this.ids;
-    if (ids === null) {
+    const directory = this.directory;
+    if (!directory.known) {
       throw new GatewayError('GW_ERR_UNAVAILABLE', 'The event hub has not been reached yet.', {
-        retryAfterSeconds: this.retryAfterSeconds,
+        retryAfterSeconds: this.admission.retryAfterSeconds,
       });
     }
     const count = events.length;
     const sizes = new Array<number>(count);
-    const maxMessageSize = this.sink.maxMessageSize;
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      const size = eventFootprint(events[i]!);
-      if (maxMessageSize !== undefined && size > maxMessageSize) {
-        throw new GatewayError(
-          'GW_ERR_EVENT_TOO_LARGE',
-          `Event ${i} needs at least ${size} bytes; the hub accepts at most ${maxMessageSize} per publication.`,
-          { extensions: { index: i, maxMessageSize } },
-        );
-      }
-      sizes[i] = size;
-      total += size;
-    }
-    if (this.bytes + total > this.maxBufferedBytes || this.overdue()) {
-      throw new GatewayError('GW_ERR_BUFFER_FULL', 'The gateway buffer is full; retry shortly.', {
-        retryAfterSeconds: this.retryAfterSeconds,
-      });
-    }
+    this.admission.admit(this.admission.measure(events, sizes));
 
-    const ticket = new PendingTicket<PartitionChannel>(this, count);
+    const ledger = this.ledger;
+    const ticket = new PendingTicket<PartitionChannel>(ledger, count);
     const at = this.clock();
-    const mark = this.markGeneration;
     for (let i = 0; i < count; i++) {
       const event = events[i]!;
-      const id = ids[this.partitionIndex(event.partitionKey, ids.length)]!;
-      const channel = this.channels.get(id)!;
+      const channel = directory.channelFor(event.partitionKey);
       const entry: ChannelEntry = { event, ticket, channel, bytes: sizes[i]!, at, state: EntryState.Queued };
-      ticket.partitionIds[i] = id;
+      ticket.partitionIds[i] = channel.id;
       ticket.entries[i] = entry;
-      this.bytes += entry.bytes;
-      this.events++;
-      if (channel.mark !== mark) {
-        channel.mark = mark;
-        this.touched.push(channel);
-      }
+      ledger.hold(entry);
       channel.add(entry);
       if (ticket.settled) break; // an event did not fit into an empty batch; the ticket was withdrawn
     }
-    for (const channel of this.touched) channel.kick();
-    this.flushTouched();
+    ledger.kickTouched();
     if (ticket.settled && count > 0) {
       // Only a synchronous too-large rejection settles a fresh ticket: report it as the throw.
       throw ticket.failure ?? new GatewayError('GW_ERR_INTERNAL', 'The events could not be buffered.');
@@ -212,7 +186,7 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
         onRetry:
           observer.sendRetried === undefined
             ? undefined
-            : (code, retry) => this.observe(() => observer.sendRetried?.(partitionId, code, retry)),
+            : (code, retry) => observeSafely(() => observer.sendRetried?.(partitionId, code, retry)),
       },
       batch,
     );
@@ -229,231 +203,41 @@ class FlushingBatcher implements Batcher, ChannelHost, TicketOwner<PartitionChan
     batch: SinkBatch,
     ms: number,
   ): void {
-    this.hubOk = true;
-    for (const entry of entries) {
-      this.release(entry);
-      entry.ticket.eventAcknowledged();
-    }
-    const observer = this.observer;
-    if (observer.batchSent !== undefined) {
-      this.observe(() => observer.batchSent?.(channel.id, entries.length, batch.sizeInBytes, ms));
-    }
-    this.flushTouched();
-    this.checkDrained();
+    this.monitor.answered();
+    this.ledger.batchAcknowledged(channel, entries, batch, ms);
   }
 
   entriesFailed(channel: PartitionChannel, entries: readonly ChannelEntry[], error: unknown): void {
-    const code = error instanceof SinkError ? error.code : 'Unknown';
-    const shuttingDown = this.signal.aborted;
-    const reason = shuttingDown
-      ? new GatewayError(
-          'GW_ERR_SHUTTING_DOWN',
-          'The gateway shut down before Event Hubs acknowledged the events.',
-        )
-      : new GatewayError('GW_ERR_SEND_FAILED', `Event Hubs did not accept the events (${code}).`, {
-          cause: error,
-          extensions: { sinkCode: code },
-        });
-    if (!shuttingDown) this.hubFailed();
-    let failed = 0;
-    for (const entry of entries) if (entry.state !== EntryState.Done) failed++;
-    const observer = this.observer;
-    if (observer.sendFailed !== undefined && !shuttingDown && failed > 0) {
-      this.observe(() => observer.sendFailed?.(channel.id, code, failed));
-    }
-    for (const entry of entries) {
-      if (entry.state === EntryState.Done) continue; // already withdrawn with another event of its ticket
-      this.release(entry);
-      entry.ticket.fail(reason);
-    }
-    this.flushTouched();
-    this.checkDrained();
+    // A failure caused by our own shutdown says nothing about the hub.
+    if (!this.signal.aborted) this.monitor.failed();
+    this.ledger.entriesFailed(channel, entries, error);
   }
 
   eventTooLarge(entry: ChannelEntry): void {
-    const index = entry.ticket.entries.indexOf(entry);
-    this.release(entry);
-    entry.ticket.fail(
-      new GatewayError('GW_ERR_EVENT_TOO_LARGE', `Event ${index} is larger than any batch the hub accepts.`, {
-        extensions: { index, maxMessageSize: this.sink.maxMessageSize },
-      }),
-    );
-    this.flushTouched();
-    this.checkDrained();
+    this.ledger.eventTooLarge(entry);
   }
 
-  // ---- TicketOwner ------------------------------------------------------------------------------
-
-  withdrawEntries(ticket: PendingTicket<PartitionChannel>): void {
-    for (const entry of ticket.entries) {
-      // Slots past a synchronous failure during enqueue are still empty.
-      if (entry === undefined) continue;
-      if (entry.state === EntryState.Queued) this.release(entry);
-      else if (entry.state === EntryState.Batched) {
-        this.release(entry);
-        entry.channel.markDirty();
-      }
-    }
-    this.flushTouched();
-    this.checkDrained();
-  }
-
-  // ---- internals --------------------------------------------------------------------------------
-
-  /**
-   * True while the oldest unacknowledged event has waited longer than maxQueueDelayMs. Under
-   * overload a FIFO with deadlines otherwise collapses: everything accepted waits longer than its
-   * request's deadline, so the hub still gets the events but every request fails (measured: 1024
-   * requests of 100 events in flight, 400 ms deadline, no admission: 0 acknowledged events/s).
-   */
-  private overdue(): boolean {
-    if (this.events === 0 || this.maxQueueDelayMs === Number.POSITIVE_INFINITY) return false;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const channel of this.channels.values()) {
-      const at = channel.oldestWaitingAt();
-      if (at < oldest) oldest = at;
-    }
-    return this.clock() - oldest > this.maxQueueDelayMs;
-  }
-
-  private partitionIndex(key: string, partitionCount: number): number {
-    let index = this.keyCache.get(key);
-    if (index === undefined) {
-      index = partitionIndexForKey(key, partitionCount);
-      if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
-      this.keyCache.set(key, index);
-    }
-    return index;
-  }
-
-  private release(entry: ChannelEntry): void {
-    entry.state = EntryState.Done;
-    const channel = entry.channel;
-    channel.stats.bytes -= entry.bytes;
-    channel.stats.events--;
-    this.bytes -= entry.bytes;
-    this.events--;
-    if (channel.mark !== this.markGeneration) {
-      channel.mark = this.markGeneration;
-      this.touched.push(channel);
-    }
-  }
-
-  /** Reports each touched partition's totals once, then starts a new marking round. */
-  private flushTouched(): void {
-    const observer = this.observer;
-    if (observer.buffered !== undefined) {
-      for (const channel of this.touched) {
-        const { bytes, events } = channel.stats;
-        this.observe(() => observer.buffered?.(channel.id, bytes, events));
-      }
-    }
-    this.touched.length = 0;
-    this.markGeneration++;
-  }
-
-  /** Observers must not break the flusher's accounting; their exceptions are dropped. */
-  private observe(call: () => void): void {
-    try {
-      call();
-    } catch {
-      // deliberately ignored: metrics must never fail a request
-    }
-  }
-
-  private checkDrained(): void {
-    if (this.events === 0 && this.drainWaiter !== undefined) this.drainWaiter();
-  }
-
-  private async refresh(): Promise<void> {
-    if (this.closing) return;
-    this.refreshing = true;
-    try {
-      const ids = await this.sink.getPartitionIds(this.signal);
-      if (ids.length === 0) throw new SinkError('NoPartitions', true, 'The hub reported no partitions.');
-      if (this.closing) return;
-      this.applyIds(ids);
-      this.hubOk = true;
-      this.refreshFailures = 0;
-    } catch {
-      if (this.closing) return;
-      this.hubOk = false;
-      this.refreshFailures++;
-    } finally {
-      this.refreshing = false;
-      if (!this.closing) this.scheduleRefresh(this.nextRefreshDelay());
-    }
-  }
-
-  private nextRefreshDelay(): number {
-    if (this.hubOk && this.ids !== null) return this.partitionRefreshMs;
-    // Probe sooner while the hub is unreachable, so readiness comes back soon after the hub does;
-    // never faster than every 100 ms, even with a zero retry delay.
-    const backoff = backoffDelay(Math.max(0, this.refreshFailures - 1), this.retry);
-    return Math.min(this.partitionRefreshMs, Math.max(100, backoff));
-  }
-
-  private scheduleRefresh(delay: number): void {
-    const at = this.clock() + delay;
-    if (this.refreshTimer !== undefined) {
-      if (this.refreshAt <= at) return;
-      this.timers.clearTimeout(this.refreshTimer);
-    }
-    this.refreshAt = at;
-    this.refreshTimer = this.timers.setTimeout(this.onRefreshTimer, delay);
-  }
-
-  private hubFailed(): void {
-    this.hubOk = false;
-    if (!this.refreshing && !this.closing)
-      this.scheduleRefresh(Math.min(this.partitionRefreshMs, this.retry.maxDelayMs));
-  }
-
-  private applyIds(ids: readonly string[]): void {
-    const current = this.ids;
-    if (current !== null && current.length === ids.length && current.every((id, i) => id === ids[i])) return;
-    this.ids = Object.freeze(ids.slice());
-    this.keyCache.clear();
-    for (const id of ids) {
-      if (this.channels.has(id)) continue;
-      const channel = new PartitionChannel(id, this);
-      this.channels.set(id, channel);
-      this.perPartition.set(id, channel.stats);
-      channel.prepare();
-    }
-  }
+  // ---- lifecycle --------------------------------------------------------------------------------
 
   private async shutdown(flush: boolean, deadlineMs: number | undefined): Promise<void> {
     this.closing = true;
-    if (this.refreshTimer !== undefined) this.timers.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.monitor.stop();
     if (flush) {
-      for (const channel of this.channels.values()) channel.drainNow();
-      await this.waitDrained(deadlineMs);
+      for (const channel of this.directory.all()) channel.drainNow();
+      await this.ledger.whenDrained(deadlineMs);
     }
     this.controller.abort();
     const reason = new GatewayError(
       'GW_ERR_SHUTTING_DOWN',
       'The gateway shut down before the events were sent.',
     );
-    for (const channel of this.channels.values()) {
+    for (const channel of this.directory.all()) {
       channel.dispose();
       for (const entry of channel.pendingEntries()) entry.ticket.fail(reason);
     }
     if (this.active > 0) await new Promise<void>((resolve) => (this.idleWaiter = resolve));
     this.idleWaiter = undefined;
-    for (const channel of this.channels.values()) channel.dispose();
+    for (const channel of this.directory.all()) channel.dispose();
     await this.sink.close();
-  }
-
-  private async waitDrained(deadlineMs: number | undefined): Promise<void> {
-    if (this.events === 0) return;
-    let timer: unknown;
-    await new Promise<void>((resolve) => {
-      this.drainWaiter = resolve;
-      if (deadlineMs !== undefined) timer = this.timers.setTimeout(resolve, deadlineMs);
-    });
-    this.drainWaiter = undefined;
-    if (timer !== undefined) this.timers.clearTimeout(timer);
   }
 }

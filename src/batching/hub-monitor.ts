@@ -1,0 +1,108 @@
+/**
+ * Whether the hub answers, for the batcher's `ready`, and the periodic re-read of the partition ids.
+ * They are one module because the re-read is also the reachability probe: after a failed read or a
+ * failed send it runs sooner (backing off, never faster than every 100 ms), so readiness comes back
+ * soon after the hub does, and otherwise every partitionRefreshMs. A single timer serves both, and
+ * an earlier deadline replaces a later one. An acknowledged batch counts as an answer too.
+ */
+import { SinkError, type Sink } from '../sink/types';
+import { backoffDelay, type BackoffPolicy } from './backoff';
+import type { PartitionDirectory } from './partition-directory';
+import type { Timers } from './types';
+
+/** What the monitor uses of the batcher; the batcher itself provides it. */
+export interface HubMonitorHost {
+  readonly sink: Sink;
+  readonly retry: BackoffPolicy;
+  readonly clock: () => number;
+  readonly timers: Timers;
+  readonly signal: AbortSignal;
+  /** Registers background work that close() must wait for; `work` never rejects. */
+  track(work: Promise<void>): void;
+}
+
+export class HubMonitor {
+  private readonly host: HubMonitorHost;
+  private readonly directory: PartitionDirectory;
+  private readonly refreshMs: number;
+  private hubOk = false;
+  private stopped = false;
+  private refreshing = false;
+  private refreshFailures = 0;
+  private refreshTimer: unknown = undefined;
+  private refreshAt = Number.POSITIVE_INFINITY;
+  private readonly onRefreshTimer = (): void => {
+    this.refreshTimer = undefined;
+    this.refreshAt = Number.POSITIVE_INFINITY;
+    this.host.track(this.refresh());
+  };
+
+  constructor(host: HubMonitorHost, directory: PartitionDirectory, refreshMs: number) {
+    this.host = host;
+    this.directory = directory;
+    this.refreshMs = refreshMs;
+  }
+
+  /** The last call to the hub (send or metadata) succeeded. */
+  get reachable(): boolean {
+    return this.hubOk;
+  }
+
+  /** The hub acknowledged a batch. */
+  answered(): void {
+    this.hubOk = true;
+  }
+
+  /** A send failed (not by shutdown): not ready, and probe again soon. */
+  failed(): void {
+    this.hubOk = false;
+    if (!this.refreshing && !this.stopped)
+      this.scheduleRefresh(Math.min(this.refreshMs, this.host.retry.maxDelayMs));
+  }
+
+  /** Shutdown: no more reads; one in progress is ignored when it returns. */
+  stop(): void {
+    this.stopped = true;
+    if (this.refreshTimer !== undefined) this.host.timers.clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+
+  /** Reads the partition ids once and schedules the next read; never rejects. */
+  async refresh(): Promise<void> {
+    if (this.stopped) return;
+    this.refreshing = true;
+    try {
+      const ids = await this.host.sink.getPartitionIds(this.host.signal);
+      if (ids.length === 0) throw new SinkError('NoPartitions', true, 'The hub reported no partitions.');
+      if (this.stopped) return;
+      this.directory.apply(ids);
+      this.hubOk = true;
+      this.refreshFailures = 0;
+    } catch {
+      if (this.stopped) return;
+      this.hubOk = false;
+      this.refreshFailures++;
+    } finally {
+      this.refreshing = false;
+      if (!this.stopped) this.scheduleRefresh(this.nextRefreshDelay());
+    }
+  }
+
+  private nextRefreshDelay(): number {
+    if (this.hubOk && this.directory.known) return this.refreshMs;
+    // Probe sooner while the hub is unreachable, so readiness comes back soon after the hub does;
+    // never faster than every 100 ms, even with a zero retry delay.
+    const backoff = backoffDelay(Math.max(0, this.refreshFailures - 1), this.host.retry);
+    return Math.min(this.refreshMs, Math.max(100, backoff));
+  }
+
+  private scheduleRefresh(delay: number): void {
+    const at = this.host.clock() + delay;
+    if (this.refreshTimer !== undefined) {
+      if (this.refreshAt <= at) return;
+      this.host.timers.clearTimeout(this.refreshTimer);
+    }
+    this.refreshAt = at;
+    this.refreshTimer = this.host.timers.setTimeout(this.onRefreshTimer, delay);
+  }
+}
