@@ -108,7 +108,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         retry: config.batching.retry,
         // An attempt outliving every waiting request's deadline helps nobody, and a hub that stops
         // answering must turn /readyz to 503 within seconds rather than after half a minute.
-        tryTimeoutMs: config.http.requestDeadlineMs,
+        // Never below 5 s: a shorter attempt would fail link set-up on a merely slow hub.
+        tryTimeoutMs: Math.max(config.http.requestDeadlineMs, MIN_SDK_ATTEMPT_MS),
       });
   const batcher = createBatcher({
     sink,
@@ -271,6 +272,8 @@ export function emulatorBanner(connectionString: string, restUrl?: string): stri
     '',
   ].join('\n');
 }
+
+const MIN_SDK_ATTEMPT_MS = 5_000;
 
 export async function defaultStartEmulator(options: {
   host: string;
