@@ -114,6 +114,11 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const batcher = createBatcher({
     sink,
     lingerMs: config.batching.lingerMs,
+    // Capped well below the deadline: a held batch must still leave in time for its requests.
+    lingerUnderLoadMs: Math.min(
+      config.batching.lingerUnderLoadMs,
+      Math.floor(config.http.requestDeadlineMs / 4),
+    ),
     maxEventsPerBatch: config.batching.maxEventsPerBatch,
     maxBufferedBytes: config.batching.maxBufferedBytes,
     partitionRefreshMs: config.batching.partitionRefreshMs,

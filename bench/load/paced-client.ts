@@ -2,13 +2,14 @@
  * Open-loop paced load: request i is due at start + i / rate whatever happened to the earlier
  * ones, and its latency is measured from that due time, so a stalled server shows up as latency
  * instead of silently slowing the client down (coordinated omission). wrk2 would do this but is
- * not packaged in Debian; autocannon's overallRate paces per connection.
+ * not packaged in Debian; autocannon's overallRate paces per connection. Requests go over raw
+ * keep-alive sockets (raw-http-connection.ts) so the client's own cost stays small.
  * Child process; argument: one JSON `PacedSpec`; prints `BENCH_JSON` with a `PacedResult`.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { printBenchJson, type LoadResult, type LoadSpec } from './load-result';
+import { buildPost, RawHttpConnection } from './raw-http-connection';
 
 export interface PacedSpec extends LoadSpec {
   readonly ratePerS: number;
@@ -17,7 +18,7 @@ export interface PacedSpec extends LoadSpec {
 export interface PacedResult extends LoadResult {
   readonly requestedRatePerS: number;
   readonly achievedRatePerS: number;
-  /** Largest delay between a request's due time and the moment it was handed to a socket queue. */
+  /** Largest delay between a request's due time and the moment the client got to it (the client's own lag). */
   readonly maxScheduleLagMs: number;
 }
 
@@ -28,12 +29,21 @@ function percentile(sorted: Float64Array, p: number): number {
 
 function main(): void {
   const spec = JSON.parse(process.argv[2] ?? '{}') as PacedSpec;
-  const bodies = readFileSync(spec.bodiesFile, 'utf8')
+  const url = new URL(spec.url);
+  const requests = readFileSync(spec.bodiesFile, 'utf8')
     .split('\n')
     .filter((line) => line.length > 0)
-    .map((line) => Buffer.from(line));
-  const url = new URL(spec.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+    .map((line) => buildPost(url.host, url.pathname, spec.headers, Buffer.from(line)));
+  // A fixed pool of keep-alive connections; a request due while all are busy waits its turn (and
+  // that wait counts as latency, as it would for a device).
+  const idle: RawHttpConnection[] = [];
+  const all: RawHttpConnection[] = [];
+  for (let i = 0; i < spec.connections; i++) {
+    const connection = new RawHttpConnection(url.hostname, Number(url.port));
+    all.push(connection);
+    idle.push(connection);
+  }
+  const waiting: number[] = [];
   const total = Math.max(1, Math.floor(spec.ratePerS * spec.durationS));
   const latencies = new Float64Array(total);
   const intervalMs = 1000 / spec.ratePerS;
@@ -69,7 +79,7 @@ function main(): void {
       maxScheduleLagMs,
     };
     printBenchJson(result);
-    agent.destroy();
+    for (const connection of all) connection.close();
   };
 
   const settle = (): void => {
@@ -77,45 +87,43 @@ function main(): void {
     if (completed === total) finish();
   };
 
-  const fire = (index: number, dueAt: number): void => {
-    const body = bodies[index % bodies.length] ?? Buffer.alloc(0);
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length, ...spec.headers },
+  const dueTime = (index: number): number => start + index * intervalMs;
+
+  const fire = (connection: RawHttpConnection, index: number): void => {
+    const dueAt = dueTime(index);
+    connection.send(
+      requests[index % requests.length] ?? Buffer.alloc(0),
+      (status) => {
+        if (status >= 200 && status < 300) ok++;
+        else non2xx++;
+        latencies[ok + non2xx - 1] = performance.now() - dueAt;
+        settle();
+        release(connection);
       },
-      (res) => {
-        res.resume();
-        res.once('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) ok++;
-          else non2xx++;
-          latencies[ok + non2xx - 1] = performance.now() - dueAt;
-          settle();
-        });
+      () => {
+        socketErrors++;
+        settle();
       },
     );
-    req.once('error', () => {
-      socketErrors++;
-      settle();
-    });
-    req.end(body);
+  };
+
+  const release = (connection: RawHttpConnection): void => {
+    const next = waiting.shift();
+    if (next === undefined) idle.push(connection);
+    else fire(connection, next);
   };
 
   const tick = (): void => {
     const now = performance.now();
     const due = Math.min(total, Math.floor((now - start) / intervalMs) + 1);
     while (sent < due) {
-      const dueAt = start + sent * intervalMs;
-      maxScheduleLagMs = Math.max(maxScheduleLagMs, now - dueAt);
-      fire(sent, dueAt);
+      maxScheduleLagMs = Math.max(maxScheduleLagMs, now - dueTime(sent));
+      const connection = idle.pop();
+      if (connection === undefined) waiting.push(sent);
+      else fire(connection, sent);
       sent++;
     }
-    if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, start + sent * intervalMs - now)));
+    if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, dueTime(sent) - now)));
   };
   tick();
   // A server that never answers must not hang the bench: give up 30 s after the last request.

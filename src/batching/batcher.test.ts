@@ -5,36 +5,14 @@
  * 35 bytes: a 5-byte envelope plus three 10-byte bodies.
  */
 import { GatewayError } from '../errors';
+import { ev, advance, settle } from '../../test/batching/batcher-kit';
 import { FakeSink } from '../../test/batching/fake-sink';
 import { createBatcher } from './batcher';
 import type { Batcher, BatcherOptions, OutgoingEvent, Ticket } from './types';
 
-const KEY_FOR_PARTITION = { '0': 'a', '1': 'sensor-001', '2': 'alphabet', '3': 'sensor-123' } as const;
-type Partition = keyof typeof KEY_FOR_PARTITION;
-
-/** A 10-byte event; its footprint is 10 + id length + 1 (content type 'j'). */
-function ev(id: string, partition: Partition, bodyBytes = 10): OutgoingEvent {
-  return {
-    partitionKey: KEY_FOR_PARTITION[partition],
-    messageId: id,
-    body: Buffer.alloc(bodyBytes, 0x61),
-    properties: {},
-    contentType: 'j',
-  };
-}
-
 let trace: string[];
 let sink: FakeSink;
 let batcher: Batcher | undefined;
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
 
 async function start(options: Partial<BatcherOptions> = {}): Promise<Batcher> {
   batcher = createBatcher({

@@ -14,6 +14,7 @@ import type { Sink, SinkBatch } from '../sink/types';
 import { Admission } from './admission';
 import { resolveBackoff, type BackoffPolicy } from './backoff';
 import { HubMonitor } from './hub-monitor';
+import { eventLoopGauge, type LoadGauge } from './loop-load';
 import { observeSafely } from './observe-safely';
 import { PartitionDirectory } from './partition-directory';
 import type { ChannelEntry, ChannelHost, PartitionChannel } from './partition-channel';
@@ -52,6 +53,8 @@ function positive(name: string, value: number, allowZero = false): number {
 class FlushingBatcher implements Batcher, ChannelHost {
   readonly sink: Sink;
   readonly lingerMs: number;
+  readonly lingerUnderLoadMs: number;
+  readonly load: LoadGauge;
   readonly maxEventsPerBatch: number;
   readonly retry: BackoffPolicy;
   readonly clock: () => number;
@@ -81,6 +84,8 @@ class FlushingBatcher implements Batcher, ChannelHost {
   constructor(options: BatcherOptions) {
     this.sink = options.sink;
     this.lingerMs = positive('lingerMs', options.lingerMs ?? 5, true);
+    this.lingerUnderLoadMs = positive('lingerUnderLoadMs', options.lingerUnderLoadMs ?? 0, true);
+    this.load = options.load ?? eventLoopGauge();
     this.maxEventsPerBatch = positive(
       'maxEventsPerBatch',
       options.maxEventsPerBatch ?? Number.POSITIVE_INFINITY,

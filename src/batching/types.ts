@@ -5,6 +5,7 @@
  */
 import type { GatewayError } from '../errors';
 import type { Sink } from '../sink/types';
+import type { LoadGauge } from './loop-load';
 
 export interface OutgoingEvent {
   /** Already validated (1..128 chars). */
@@ -101,6 +102,13 @@ export interface BatcherOptions {
   readonly sink: Sink;
   /** Longest an event waits in an open batch, counted from the batch's first event. Default 5. */
   readonly lingerMs?: number;
+  /**
+   * Longest a partial batch may keep filling past lingerMs while the event loop is saturated
+   * (counted from its first event, like lingerMs). Default 0: never past lingerMs.
+   */
+  readonly lingerUnderLoadMs?: number;
+  /** Tells whether the event loop is saturated. Default: the loop's own utilisation (loop-load.ts). */
+  readonly load?: LoadGauge;
   /** Count cap per batch. Default unlimited: batches are bounded by the link's max message size. */
   readonly maxEventsPerBatch?: number;
   /** Cap on bufferedBytes; past it enqueue throws GW_ERR_BUFFER_FULL. Default 64 MiB. */

@@ -34,6 +34,7 @@ export interface Config {
   readonly target: Target;
   readonly batching: {
     readonly lingerMs: number;
+    readonly lingerUnderLoadMs: number;
     readonly maxEventsPerBatch: number;
     readonly maxBufferedBytes: number;
     readonly partitionRefreshMs: number;
@@ -238,6 +239,7 @@ function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Con
     target,
     batching: {
       lingerMs: v.LINGER_MS,
+      lingerUnderLoadMs: v.LINGER_UNDER_LOAD_MS,
       maxEventsPerBatch: v.MAX_EVENTS_PER_BATCH,
       maxBufferedBytes: v.MAX_BUFFERED_BYTES,
       partitionRefreshMs: v.PARTITION_REFRESH_MS,

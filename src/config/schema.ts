@@ -72,6 +72,14 @@ export const CONFIG_VARIABLES = {
     default: 5,
     description: 'How long a partially filled batch waits for more events before it is sent.',
   },
+  LINGER_UNDER_LOAD_MS: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 60000,
+    default: 500,
+    description:
+      'While the event loop is saturated, how long a partial batch may keep filling (from its first event) before it is sent; 0 = never past LINGER_MS. Capped at a quarter of REQUEST_DEADLINE_MS.',
+  },
   MAX_EVENTS_PER_BATCH: {
     type: 'integer',
     minimum: 1,
