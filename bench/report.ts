@@ -4,6 +4,7 @@
  * per body type. Pure: strings and plain objects in, strings and plain objects out.
  */
 import { READINGS_PER_BATCH } from './bodies';
+import type { SdkFloorResult } from './sdk-floor';
 import type { PacedResult } from './load/paced-client';
 import type { Figures } from './measure';
 import type { BodyKind, TargetName } from './options';
@@ -264,5 +265,22 @@ export function summaryLine(
       ? `; ${fixed(gateway.batches.eventsPerBatch, 0)} events/batch, ${fixed(gateway.batches.fill * 100, 0)} % full`
       : '') +
     (gateway.cpuUsPerEvent === undefined ? '' : `; ${fixed(gateway.cpuUsPerEvent, 1)} µs CPU/event`)
+  );
+}
+
+/**
+ * The SDK floor against the typical stack: `tryAdd` alone costs `floor` µs per event, so the
+ * gateway's events per CPU-second can be at most typical µs ÷ floor times the typical stack's.
+ */
+export function formatSdkFloor(floor: SdkFloorResult, figures: readonly Figures[]): string {
+  const typical = figures.find((f) => f.target === 'typical' && f.body === 'batch');
+  const line =
+    `SDK floor: EventDataBatch.tryAdd alone takes ${fixed(floor.cpuUsPerEvent, 2)} µs CPU per event ` +
+    `(these readings with the gateway's id, content type and properties; ${Math.round(floor.eventsPerBatch)} per 1 MiB batch)`;
+  const typicalUs = typical?.cpuUsPerEvent;
+  if (typicalUs === undefined || typicalUs <= 0) return line;
+  return (
+    `${line}; the typical stack spends ${fixed(typicalUs, 2)} µs per event in all, so a gateway ` +
+    `sending through the SDK reaches at most ${fixed(typicalUs / floor.cpuUsPerEvent, 2)}× its events per CPU-second`
   );
 }

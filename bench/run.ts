@@ -22,6 +22,8 @@ import { parseOptions, UsageError, type BenchOptions, type BodyKind, type Target
 import { createProcessTreeStats } from './process-stats';
 import { profileSummary } from './profile';
 import * as report from './report';
+import type { SdkFloorResult } from './sdk-floor';
+import { runSdkFloor } from './sdk-floor-run';
 import { runSoak } from './soak-run';
 import { TARGETS } from './targets';
 import { buildGateway } from './targets/gateway';
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
   const figures: Figures[] = [];
   const paced: report.PacedFigures[] = [];
   let soak: Awaited<ReturnType<typeof runSoak>> | undefined;
+  let sdkFloor: SdkFloorResult | undefined;
   const startedAt = Date.now();
   const emulator = await startEmulatorProcess({ cpus: cores.load, logFile: join(logDir, 'emulator.log') });
   const maxMessageSize = emulator.maxMessageSize;
@@ -162,6 +165,18 @@ async function main(): Promise<void> {
     for (const target of running.values()) await target.stop();
   }
   try {
+    if (options.bodies.includes('batch')) {
+      const readingsFile = join(options.resultsDir, 'readings.ndjson');
+      writeFileSync(readingsFile, `${bodyPool('single').bodies.join('\n')}\n`);
+      sdkFloor = await runSdkFloor(
+        {
+          connectionString: emulator.connectionString,
+          readingsFile,
+          durationS: Math.min(5, options.durationS),
+        },
+        cores.target,
+      );
+    }
     const singlePeak = figures.find((f) => f.target === 'gateway' && f.body === 'single');
     const pool = pools.get('single');
     if (options.soakS > 0 && (!singlePeak || !pool))
@@ -203,6 +218,7 @@ async function main(): Promise<void> {
     log(report.formatRatios(report.gatewayRatios(figures, kind)));
     log(report.formatRatios(report.gatewayEfficiency(figures, kind), 'events per CPU-second'));
     for (const p of paced.filter((x) => x.body === kind)) log(report.formatPaced(p, lingerMs));
+    if (kind === 'batch' && sdkFloor) log(report.formatSdkFloor(sdkFloor, figures));
     log('');
   }
   if (saturation) {
@@ -240,6 +256,7 @@ async function main(): Promise<void> {
         paced,
         saturation,
         soak,
+        sdkFloor,
         checks,
         profile: profile?.summary,
       },

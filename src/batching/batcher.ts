@@ -83,7 +83,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
 
   constructor(options: BatcherOptions) {
     this.sink = options.sink;
-    this.lingerMs = positive('lingerMs', options.lingerMs ?? 5, true);
+    this.lingerMs = positive('lingerMs', options.lingerMs ?? 1, true);
     this.lingerUnderLoadMs = positive('lingerUnderLoadMs', options.lingerUnderLoadMs ?? 0, true);
     this.load = options.load ?? eventLoopGauge();
     this.maxEventsPerBatch = positive(

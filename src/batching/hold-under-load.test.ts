@@ -13,7 +13,11 @@ let trace: string[];
 let sink: FakeSink;
 let batcher: Batcher | undefined;
 let saturated: boolean;
-const gauge: LoadGauge = { mark: () => Date.now(), saturatedSince: () => saturated };
+const gauge: LoadGauge = {
+  mark: () => Date.now(),
+  saturatedSince: () => saturated,
+  saturatedRecently: () => saturated,
+};
 
 async function start(options: Partial<BatcherOptions> = {}): Promise<void> {
   batcher = createBatcher({

@@ -194,9 +194,11 @@ export class PartitionChannel {
    */
   private holdUnderLoad(open: OpenBatch, now: number): boolean {
     if (now < this.holdPausedUntil) return false;
-    const held = open.loadMark !== undefined && open.heldAt !== 0;
+    const held = open.heldAt !== 0;
     const load = this.host.load;
-    if (now < open.firstAt + this.host.lingerUnderLoadMs && load.saturatedSince(open.loadMark)) {
+    const withinBound = now < open.firstAt + this.host.lingerUnderLoadMs;
+    // The first look asks about the last 10-20 ms; later looks about the time since the previous.
+    if (withinBound && (held ? load.saturatedSince(open.loadMark) : load.saturatedRecently())) {
       open.loadMark = load.mark();
       open.heldAt = now;
       return true;
@@ -211,10 +213,7 @@ export class PartitionChannel {
   private place(open: OpenBatch, entry: ChannelEntry): boolean {
     if (open.batch.tryAdd(entry.event)) {
       entry.state = EntryState.Batched;
-      if (open.entries.push(entry) === 1) {
-        open.firstAt = entry.at;
-        if (this.host.lingerUnderLoadMs > 0) open.loadMark = this.host.load.mark();
-      }
+      if (open.entries.push(entry) === 1) open.firstAt = entry.at;
       if (open.entries.length >= this.host.maxEventsPerBatch) open.full = true;
       return true;
     }

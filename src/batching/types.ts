@@ -100,7 +100,7 @@ export interface Timers {
 
 export interface BatcherOptions {
   readonly sink: Sink;
-  /** Longest an event waits in an open batch, counted from the batch's first event. Default 5. */
+  /** Longest an event waits in an open batch, counted from the batch's first event. Default 1. */
   readonly lingerMs?: number;
   /**
    * Longest a partial batch may keep filling past lingerMs while the event loop is saturated

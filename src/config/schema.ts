@@ -69,7 +69,7 @@ export const CONFIG_VARIABLES = {
     type: 'integer',
     minimum: 0,
     maximum: 60000,
-    default: 5,
+    default: 1,
     description: 'How long a partially filled batch waits for more events before it is sent.',
   },
   LINGER_UNDER_LOAD_MS: {
