@@ -120,6 +120,9 @@ export async function startAmqpServer(
   };
 
   const accept = (socket: net.Socket): void => {
+    // Dispositions are small frames answering each transfer: Nagle would hold one back until the
+    // previous one is acknowledged (rhea leaves it on for accepted sockets).
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
