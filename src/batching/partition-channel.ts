@@ -8,25 +8,19 @@
  * withdrawn during every wait, so a batch could be rebuilt, re-encoding every event, again and
  * again without ever leaving.) A batch leaves when it is full (the next event did not fit, or the
  * count cap), when its linger time since its first event ran out, or at once while draining for
- * shutdown. While the event loop is saturated (loop-load.ts) a due batch keeps filling, up to
- * lingerUnderLoadMs from its first event: more events are already waiting to be parsed, and at
- * saturation fuller batches mean fewer, larger publications. Outcomes are reported to the host,
+ * shutdown. While the event loop is saturated a due batch keeps filling (load-hold.ts), up to
+ * lingerUnderLoadMs from its first event: at saturation fuller batches mean fewer, larger
+ * publications. Outcomes are reported to the host,
  * which owns tickets, byte accounting and retries; the channel only moves entries.
  */
 import { SinkError, type Sink, type SinkBatch } from '../sink/types';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import type { LoadGauge, LoadMark } from './loop-load';
+import { LoadHold } from './load-hold';
+import type { LoadGauge } from './loop-load';
 import { EntryState, type Entry } from './pending-ticket';
 import type { Timers } from './types';
 
 export type ChannelEntry = Entry<PartitionChannel>;
-
-/**
- * After a held batch leaves without filling, how long the plain linger rule applies before holding
- * is tried again. Holding when the clients' events are all in already stalls them (measured: 64
- * connections of 100-reading bodies went from 1.0 to 0.8 cores); one such stall a second is cheap.
- */
-const HOLD_PAUSE_MS = 1000;
 
 export interface ChannelHost {
   readonly sink: Sink;
@@ -62,10 +56,6 @@ interface OpenBatch {
   full: boolean;
   /** Holds withdrawn entries: it must be rebuilt before it may be sent. */
   dirty: boolean;
-  /** The loop's load mark at the first event, then at each hold past the linger. */
-  loadMark: LoadMark;
-  /** When it was last held back past its linger (0: never). */
-  heldAt: number;
 }
 
 export class PartitionChannel {
@@ -86,8 +76,8 @@ export class PartitionChannel {
   private sending = false;
   private draining = false;
   private createFailures = 0;
-  /** No holding under load before this time: the last held batch did not fill (see holdUnderLoad). */
-  private holdPausedUntil = 0;
+  /** Whether a due partial batch keeps filling while the event loop is saturated. */
+  private readonly hold: LoadHold;
   private lingerTimer: unknown = undefined;
   private lingerAt = Number.POSITIVE_INFINITY;
   private retryTimer: unknown = undefined;
@@ -104,6 +94,7 @@ export class PartitionChannel {
   constructor(id: string, host: ChannelHost) {
     this.id = id;
     this.host = host;
+    this.hold = new LoadHold(host.load, host.lingerUnderLoadMs);
   }
 
   /** Hot path: takes one entry (already counted by the batcher); call kick() after a run of adds. */
@@ -130,7 +121,7 @@ export class PartitionChannel {
       const now = this.host.clock();
       const due = open.firstAt + this.host.lingerMs;
       if (now < due) this.armLinger(due);
-      else if (this.holdUnderLoad(open, now)) this.armLinger(now + 1);
+      else if (this.hold.keepFilling(open.firstAt, now)) this.armLinger(now + 1);
       else this.sendOpen(open);
       return;
     }
@@ -184,29 +175,6 @@ export class PartitionChannel {
     if (this.retryTimer !== undefined) this.host.timers.clearTimeout(this.retryTimer);
     this.lingerTimer = undefined;
     this.retryTimer = undefined;
-  }
-
-  /**
-   * Past its linger, a batch keeps filling while the event loop stays saturated: requests are
-   * waiting to be parsed and their events would only miss it. Each look covers the time since the
-   * previous one (a millisecond, or however long the loop took to get back to its timers); the
-   * batch leaves at the first look that finds the loop had time to spare, or at lingerUnderLoadMs.
-   */
-  private holdUnderLoad(open: OpenBatch, now: number): boolean {
-    if (now < this.holdPausedUntil) return false;
-    const held = open.heldAt !== 0;
-    const load = this.host.load;
-    const withinBound = now < open.firstAt + this.host.lingerUnderLoadMs;
-    // The first look asks about the last 10-20 ms; later looks about the time since the previous.
-    if (withinBound && (held ? load.saturatedSince(open.loadMark) : load.saturatedRecently())) {
-      open.loadMark = load.mark();
-      open.heldAt = now;
-      return true;
-    }
-    // Held, yet it did not fill: the clients' events were all in already, and holding only stalled
-    // them. Use the plain linger for a while before trying again.
-    if (held) this.holdPausedUntil = now + HOLD_PAUSE_MS;
-    return false;
   }
 
   /** Tries to put one entry into the open batch; false when the batch is full. */
@@ -266,6 +234,7 @@ export class PartitionChannel {
 
   private sendOpen(open: OpenBatch): void {
     this.open = null;
+    this.hold.released();
     if (this.lingerTimer !== undefined) {
       this.host.timers.clearTimeout(this.lingerTimer);
       this.lingerTimer = undefined;
@@ -324,8 +293,6 @@ export class PartitionChannel {
       firstAt: 0,
       full: false,
       dirty: false,
-      loadMark: undefined,
-      heldAt: 0,
     };
     this.create();
     return true;
@@ -346,8 +313,6 @@ export class PartitionChannel {
               firstAt: 0,
               full: false,
               dirty: false,
-              loadMark: undefined,
-              heldAt: 0,
             };
             this.create(); // and a spare behind it
             this.kick();

@@ -27,6 +27,18 @@ export function levelForStatus(status: number, error?: Error): 'error' | 'warn' 
   return error === undefined ? 'info' : 'warn';
 }
 
+/**
+ * What a line reports when the client closed the connection before the response ended (nginx's
+ * convention): the status set on the response was never sent, and logging it would read as a
+ * success for a request whose readings were withdrawn.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** The status an access-log line reports: the one sent, or 499 when none was. */
+export function loggedStatus(res: Pick<ServerResponse, 'statusCode' | 'writableEnded'>): number {
+  return res.writableEnded ? res.statusCode : CLIENT_CLOSED_REQUEST;
+}
+
 /** `POST /v1/events/telemetry 200`: the message of every access-log line. */
 export function accessLogMessage(
   method: string | undefined,
@@ -56,7 +68,7 @@ export function createAccessLog(logger: Logger): AccessLogWriter {
   // Same level, bindings, serializers and hooks as `logger`; only the redact paths are dropped.
   const plain = logger.child({}, { redact: [] });
   return function write(req, res, startedAt, error) {
-    const status = res.statusCode;
+    const status = loggedStatus(res);
     const level = levelForStatus(status, error);
     // Read once per line, not per request start: the line is all that needs it.
     const logged: LoggedRequest = {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp, type HttpLogger } from 'pino-http';
-import { accessLogMessage, levelForStatus, type LoggedRequest } from './access-log';
+import { accessLogMessage, levelForStatus, loggedStatus, type LoggedRequest } from './access-log';
 import type { Logger } from './logger';
 import { requestIdOf } from './request-id';
 
@@ -27,9 +27,9 @@ export function createHttpLogger(logger: Logger): HttpLogger {
   return pinoHttp({
     logger,
     genReqId: (req: IncomingMessage, res: ServerResponse) => requestIdOf(req, res),
-    customLogLevel: (_req, res, error) => levelForStatus(res.statusCode, error),
-    customSuccessMessage: (req, res) => accessLogMessage(req.method, receivedUrl(req), res.statusCode),
-    customErrorMessage: (req, res) => accessLogMessage(req.method, receivedUrl(req), res.statusCode),
+    customLogLevel: (_req, res, error) => levelForStatus(loggedStatus(res), error),
+    customSuccessMessage: (req, res) => accessLogMessage(req.method, receivedUrl(req), loggedStatus(res)),
+    customErrorMessage: (req, res) => accessLogMessage(req.method, receivedUrl(req), loggedStatus(res)),
     serializers: {
       req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }): LoggedRequest => ({
         id: req.id,
@@ -37,7 +37,10 @@ export function createHttpLogger(logger: Logger): HttpLogger {
         url: req.url,
         remoteAddress: req.remoteAddress,
       }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // pino's serialised response keeps the original as `raw`.
+      res: (res: { statusCode: number; raw?: ServerResponse }) => ({
+        statusCode: res.raw === undefined ? res.statusCode : loggedStatus(res.raw),
+      }),
     },
   });
 }
