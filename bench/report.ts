@@ -8,7 +8,7 @@ import type { SdkFloorResult } from './sdk-floor';
 import type { PacedResult } from './load/paced-client';
 import type { Figures } from './measure';
 import type { BodyKind, TargetName } from './options';
-import type { SoakSummary } from './soak';
+import { SOAK_WARMUP_S, type SoakSummary } from './soak';
 
 export interface PacedFigures {
   readonly body: BodyKind;
@@ -160,7 +160,7 @@ export function formatPaced(paced: PacedFigures, lingerMs: number): string {
 export function formatSoak(soak: SoakSummary): string {
   const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
   return (
-    `soak ${soak.durationS} s at ${int(soak.ratePerS)} req/s (single readings), RSS of the gateway: ` +
+    `soak ${soak.durationS} s at ${int(soak.ratePerS)} req/s (single readings) after a ${SOAK_WARMUP_S} s warm-up, RSS of the gateway: ` +
     `min ${mib(soak.minBytes)}, max ${mib(soak.maxBytes)}, first ${soak.windowS} s ${mib(soak.firstWindowMeanBytes)}, ` +
     `last ${soak.windowS} s ${mib(soak.lastWindowMeanBytes)} (${soak.change >= 0 ? '+' : ''}${fixed(soak.change * 100, 1)} %); ` +
     `p99 ${fixed(soak.load.latencyMs.p99, 2)} ms, ${int(soak.load.non2xx + soak.load.socketErrors)} errors`

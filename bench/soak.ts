@@ -24,11 +24,22 @@ export interface SoakSummary {
   readonly change: number;
   /** (max − min) / firstWindowMean. */
   readonly spread: number;
+  /** Mean RSS of each 10 s, MiB, for a look at the trend. */
+  readonly seriesMiB: readonly number[];
   readonly load: PacedResult;
 }
 
+/** Unsampled load before the soak: a fresh process's heap growth and compilation are start-up, not drift. */
+export const SOAK_WARMUP_S = 30;
+
 const mean = (values: readonly number[]): number =>
   values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+
+function tenSecondMeans(samples: readonly RssSample[]): number[] {
+  const buckets: number[][] = [];
+  for (const sample of samples) (buckets[Math.floor(sample.atS / 10)] ??= []).push(sample.rssBytes);
+  return [...buckets].map((bucket) => Math.round((mean(bucket ?? []) / 1048576) * 10) / 10);
+}
 
 export function summariseSoak(
   samples: readonly RssSample[],
@@ -55,6 +66,7 @@ export function summariseSoak(
     windowS,
     change: first > 0 ? last / first - 1 : 0,
     spread: first > 0 ? (maxBytes - minBytes) / first : 0,
+    seriesMiB: tenSecondMeans(samples),
     load,
   };
 }
