@@ -103,6 +103,7 @@ function main(): void {
       () => {
         socketErrors++;
         settle();
+        release(connection);
       },
     );
   };

@@ -26,33 +26,29 @@ export function buildPost(
 export type ResponseCallback = (status: number) => void;
 
 export class RawHttpConnection {
-  private readonly socket: Socket;
+  private readonly host: string;
+  private readonly port: number;
+  private socket: Socket;
   private pending: Buffer = Buffer.alloc(0);
   private onResponse: ResponseCallback | null = null;
   private onFailure: ((error: Error) => void) | null = null;
 
   constructor(host: string, port: number) {
-    this.socket = connect({ host, port, noDelay: true });
-    this.socket.on('data', (chunk: Buffer) => {
-      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-      this.parse();
-    });
-    const fail = (error: Error): void => {
-      const failure = this.onFailure;
-      this.onResponse = null;
-      this.onFailure = null;
-      failure?.(error);
-    };
-    this.socket.on('error', fail);
-    this.socket.on('close', () => fail(new Error('connection closed')));
+    this.host = host;
+    this.port = port;
+    this.socket = this.connect();
   }
 
   get busy(): boolean {
     return this.onResponse !== null;
   }
 
-  /** Writes one request; exactly one of the callbacks runs, once. */
+  /**
+   * Writes one request; exactly one of the callbacks runs, once. A connection the server closed
+   * meanwhile (its keep-alive timeout) is opened again first, as node:http's agent would.
+   */
   send(request: Buffer, onResponse: ResponseCallback, onFailure: (error: Error) => void): void {
+    if (this.socket.destroyed || !this.socket.writable) this.socket = this.connect();
     this.onResponse = onResponse;
     this.onFailure = onFailure;
     this.socket.write(request);
@@ -60,6 +56,25 @@ export class RawHttpConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  private connect(): Socket {
+    const socket = connect({ host: this.host, port: this.port, noDelay: true });
+    this.pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      this.parse();
+    });
+    const fail = (error: Error): void => {
+      if (socket !== this.socket) return;
+      const failure = this.onFailure;
+      this.onResponse = null;
+      this.onFailure = null;
+      failure?.(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed')));
+    return socket;
   }
 
   private parse(): void {
