@@ -39,10 +39,6 @@ export class RawHttpConnection {
     this.socket = this.connect();
   }
 
-  get busy(): boolean {
-    return this.onResponse !== null;
-  }
-
   /**
    * Writes one request; exactly one of the callbacks runs, once. A connection the server closed
    * meanwhile (its keep-alive timeout) is opened again first, as node:http's agent would.

@@ -10,8 +10,8 @@
  * count cap), when its linger time since its first event ran out, or at once while draining for
  * shutdown. While the event loop is saturated a due batch keeps filling (load-hold.ts), up to
  * lingerUnderLoadMs from its first event: at saturation fuller batches mean fewer, larger
- * publications. Outcomes are reported to the host,
- * which owns tickets, byte accounting and retries; the channel only moves entries.
+ * publications. Outcomes are reported to the host, which owns tickets, byte accounting and
+ * retries; the channel only moves entries.
  */
 import { SinkError, type Sink, type SinkBatch } from '../sink/types';
 import { backoffDelay, type BackoffPolicy } from './backoff';
@@ -287,13 +287,7 @@ export class PartitionChannel {
     const spare = this.spare;
     if (spare === null) return false;
     this.spare = null;
-    this.open = {
-      batch: spare,
-      entries: [],
-      firstAt: 0,
-      full: false,
-      dirty: false,
-    };
+    this.open = { batch: spare, entries: [], firstAt: 0, full: false, dirty: false };
     this.create();
     return true;
   }
@@ -307,13 +301,7 @@ export class PartitionChannel {
           this.creating = false;
           this.createFailures = 0;
           if (this.open === null) {
-            this.open = {
-              batch,
-              entries: [],
-              firstAt: 0,
-              full: false,
-              dirty: false,
-            };
+            this.open = { batch, entries: [], firstAt: 0, full: false, dirty: false };
             this.create(); // and a spare behind it
             this.kick();
           } else if (this.spare === null) {
