@@ -37,6 +37,7 @@ EXPOSE 8080
 # Slim images have no curl: ask Node itself. /healthz is unauthenticated and cheap.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Node is PID 1 and handles SIGTERM itself (flush, answer waiting requests, exit 0).
+# Node is PID 1 and handles SIGTERM itself (flush, answer waiting requests, exit 0). The V8 flags
+# are those of `npm start` (README, "Performance"); test/docs/start-command.test.ts keeps them equal.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--single-threaded-gc", "--no-allocation-site-pretenuring", "dist/src/main.js"]

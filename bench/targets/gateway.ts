@@ -7,13 +7,29 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, tsxNode } from '../child';
 import { bodyPool, INGEST_PATH } from '../bodies';
 import type { RunningTarget, TargetContext, TargetDefinition } from './target';
 
 export const GATEWAY_ENTRY = 'dist/src/main.js';
+
+/**
+ * The node flags of `npm start` (package.json), so the bench runs the gateway exactly as
+ * production starts it: `node <flags> dist/src/main.js`.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== GATEWAY_ENTRY)
+    throw new Error(
+      `package.json "start" must be "node [flags] ${GATEWAY_ENTRY}", got "${pkg.scripts.start}"`,
+    );
+  return words.slice(1, -1);
+}
 
 export function buildGateway(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -95,7 +111,10 @@ export const gatewayTarget: TargetDefinition = {
     const { file, key } = createApiKey(context.resultsDir);
     const port = await freePort();
     const profileDir = join(context.resultsDir, 'profiles');
-    const nodeArgs = context.options.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const nodeArgs = [
+      ...productionNodeFlags(),
+      ...(context.options.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
