@@ -19,6 +19,7 @@ import type { Batcher, BatcherObserver } from './batching/types';
 import type { Config, Target } from './config/load-config';
 import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
+import { createRedisBudgetStore, type RedisBudgetStore } from './http/rate-limit-store';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type GatewayMetrics } from './observability/metrics';
@@ -134,7 +135,12 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     maxBufferedBytes: config.batching.maxBufferedBytes,
     highWaterRatio: config.ops.readyHighWaterRatio,
   });
-  const rateLimits = createRateLimits(config.security.rateLimit, (budget) => metrics.rateLimited(budget));
+  const sharedBudgets = sharedBudgetStore(config, logger, metrics);
+  const rateLimits = createRateLimits(
+    config.security.rateLimit,
+    (budget) => metrics.rateLimited(budget),
+    sharedBudgets === undefined ? undefined : (budget) => sharedBudgets.storeFor(budget),
+  );
   const listener = createRequestListener({
     config,
     logger,
@@ -168,6 +174,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     await listen(server, config.http.port, config.http.host);
   } catch (error) {
     await batcher.close({ flush: false }).catch(() => undefined);
+    await sharedBudgets?.close();
     await ops?.close().catch(() => undefined);
     await emulator?.close().catch(() => undefined);
     throw error;
@@ -214,6 +221,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     const grace = new Promise<void>((done) => setTimeout(done, CLOSE_MARGIN_MS).unref());
     await Promise.race([serverClosed, grace]);
     server.closeAllConnections();
+    await sharedBudgets?.close();
     await emulator?.close();
     // Last, so probes see "draining" for the whole shutdown.
     await ops?.close();
@@ -221,6 +229,25 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
 
   return { url, server, batcher, logger, config, emulator, metrics, readiness, opsUrl: ops?.url, close };
+}
+
+/** The Redis store of the rate-limit budgets when REDIS_URL is set (every budget shares it). */
+function sharedBudgetStore(
+  config: Config,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): RedisBudgetStore | undefined {
+  const redis = config.security.rateLimit.redis;
+  if (redis === undefined) return undefined;
+  return createRedisBudgetStore({
+    url: redis.url,
+    timeoutMs: redis.timeoutMs,
+    logger,
+    observer: {
+      storeState: (up) => metrics.rateLimitStoreState(up),
+      unenforced: (budget) => metrics.rateLimitUnenforced(budget),
+    },
+  });
 }
 
 async function resolveSinkTarget(

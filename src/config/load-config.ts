@@ -260,6 +260,10 @@ function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Con
         eventsPerMinute: v.RATE_LIMIT_EVENTS_PER_MINUTE,
         tokensPerMinute: v.RATE_LIMIT_TOKENS_PER_MINUTE,
         authFailuresPerMinute: v.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+        redis:
+          (v as Partial<Values>).REDIS_URL === undefined
+            ? undefined
+            : { url: v.REDIS_URL, timeoutMs: v.REDIS_TIMEOUT_MS },
       },
       server: {
         headersTimeoutMs: v.HEADERS_TIMEOUT_MS,

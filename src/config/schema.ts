@@ -149,7 +149,7 @@ export const CONFIG_VARIABLES = {
     pattern: '^(auto|[1-9][0-9]{0,2})$',
     default: '1',
     description:
-      'Processes serving the port (node:cluster), each with its own producer and batcher: an integer, or auto for one per core. Rate-limit budgets are per process.',
+      'Processes serving the port (node:cluster), each with its own producer and batcher: an integer, or auto for one per core. Rate-limit budgets are per process unless REDIS_URL is set.',
   },
   PARTITION_REFRESH_MS: {
     type: 'integer',
@@ -183,7 +183,7 @@ export const CONFIG_VARIABLES = {
     maximum: 3600000,
     default: 60000,
     description:
-      'Length of the rate-limit window; the per-minute budgets are scaled to it. Limits are per replica.',
+      'Length of the rate-limit window; the per-minute budgets are scaled to it. Budgets are per process unless REDIS_URL is set.',
   },
   RATE_LIMIT_EVENTS_PER_MINUTE: {
     type: 'integer',
@@ -293,6 +293,22 @@ export const CONFIG_VARIABLES = {
     pattern: '^https?://[^/?#]+/?$',
     description:
       'Base URL of the Event Hubs REST API put in publisher-token responses (default https://<namespace host>; for the emulator its REST port).',
+  },
+  // Shared state of a fleet (replicas × workers).
+  REDIS_URL: {
+    type: 'string',
+    pattern: '^rediss?://[^\\s]+$',
+    secret: true,
+    description:
+      'Redis that holds the rate-limit budgets, shared by every replica and worker (redis://[user:password@]host:port[/db], rediss:// for TLS). Unset: budgets are counted per process. While it is unreachable requests pass uncounted (fail open).',
+  },
+  REDIS_TIMEOUT_MS: {
+    type: 'integer',
+    minimum: 10,
+    maximum: 10000,
+    default: 250,
+    description:
+      'Bound on connecting to REDIS_URL and on each budget check there; past it the request passes uncounted.',
   },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -8,8 +8,9 @@
  *    same NAT are never refused because of a neighbour's bad key, and successful requests pay
  *    nothing for it.
  * A limiter mounted where no principal is known keys on the client IP (`req.ip`, which honours
- * Express's `trust proxy`; see trust-proxy.ts). Budgets are counted in this process's memory:
- * with N replicas a client gets up to N times the budget (a shared store is a follow-up).
+ * Express's `trust proxy`; see trust-proxy.ts). Budgets are counted in this process's memory, or,
+ * with `REDIS_URL`, in Redis (rate-limit-store.ts) so every replica and worker shares one budget
+ * per key; a failing shared store lets requests through uncounted (`passOnStoreError`), never 5xx.
  * Refusals are 429 problem+json (`GW_ERR_RATE_LIMITED`) with `Retry-After`, and every counted
  * response carries the IETF draft-7 `RateLimit` and `RateLimit-Policy` headers (draft-7 rather than
  * draft-8 because draft-8 hashes the key for every request and needs Express's `res.append`).
@@ -17,7 +18,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
-import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import { getPrincipal } from '../auth';
 import { GatewayError } from '../errors';
 import { requestIdOf } from '../observability/request-id';
@@ -36,6 +37,8 @@ export interface RateLimitOptions {
   readonly onLimited?: (budget: RateLimitBudget) => void;
   /** The caller's identity; defaults to the authenticated API key id, else the client IP. */
   readonly keyOf?: (req: IncomingMessage) => string;
+  /** Where hits are counted; default this process's memory. A shared store fails open. */
+  readonly store?: Store;
 }
 
 export interface RateLimitSettings {
@@ -43,6 +46,8 @@ export interface RateLimitSettings {
   readonly tokensPerMinute: number;
   readonly authFailuresPerMinute: number;
   readonly windowMs: number;
+  /** Shared store (REDIS_URL); absent: budgets are counted in this process's memory. */
+  readonly redis?: { readonly url: string; readonly timeoutMs: number } | undefined;
 }
 
 export interface RateLimits {
@@ -103,20 +108,40 @@ export function createRateLimit(options: RateLimitOptions): RateLimitRequestHand
     },
     // Our key generator already falls back to a masked IP; `trust proxy` is validated at start.
     validate: { keyGeneratorIpFallback: false, trustProxy: false, xForwardedForHeader: false },
+    ...(options.store === undefined
+      ? {}
+      : // The store reports its own failures (one log line per change of state, a metric).
+        { store: options.store, passOnStoreError: true, logger: SILENT }),
   });
 }
 
-/** The gateway's three budgets from its settings. */
+const SILENT = { error: () => undefined, warn: () => undefined };
+
+/** The gateway's three budgets from its settings; `storeFor` gives each its shared store. */
 export function createRateLimits(
   settings: RateLimitSettings,
   onLimited?: (budget: RateLimitBudget) => void,
+  storeFor?: (budget: RateLimitBudget) => Store,
 ): RateLimits {
   const common = { windowMs: settings.windowMs, ...(onLimited === undefined ? {} : { onLimited }) };
+  const store = (budget: RateLimitBudget): { store?: Store } =>
+    storeFor === undefined ? {} : { store: storeFor(budget) };
   return {
-    events: createRateLimit({ ...common, budget: 'events', perMinute: settings.eventsPerMinute }),
-    tokens: createRateLimit({ ...common, budget: 'tokens', perMinute: settings.tokensPerMinute }),
+    events: createRateLimit({
+      ...common,
+      ...store('events'),
+      budget: 'events',
+      perMinute: settings.eventsPerMinute,
+    }),
+    tokens: createRateLimit({
+      ...common,
+      ...store('tokens'),
+      budget: 'tokens',
+      perMinute: settings.tokensPerMinute,
+    }),
     auth: createRateLimit({
       ...common,
+      ...store('auth'),
       budget: 'auth',
       perMinute: settings.authFailuresPerMinute,
       keyOf: (req) => clientIp(req),

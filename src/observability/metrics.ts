@@ -29,6 +29,10 @@ export interface GatewayMetrics {
   tokensIssued(kind: string): void;
   /** A request was refused with 429 by the `budget` limiter (`events`, `tokens`, ...). */
   rateLimited(budget: string): void;
+  /** The shared rate-limit store (REDIS_URL) became reachable or unreachable. */
+  rateLimitStoreState(up: boolean): void;
+  /** A request of `budget` passed uncounted because the shared rate-limit store failed. */
+  rateLimitUnenforced(budget: string): void;
   /** One HTTP request finished; `route` is the route pattern, never the raw URL. */
   requestFinished(method: string, route: string, status: number): void;
   /** Prometheus text exposition of the registry. */
@@ -149,6 +153,19 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     labelNames: ['budget'] as const,
     registers,
   });
+  // Shared rate-limit store (REDIS_URL): its state, and what passed uncounted while it failed.
+  const storeUpName = `${prefix}rate_limit_store_up`;
+  const storeUp = new Gauge({
+    name: storeUpName,
+    help: 'Whether the shared rate-limit store (REDIS_URL) answers: 1 up, 0 unreachable (budgets fail open). Absent without REDIS_URL.',
+    registers: [],
+  });
+  const unenforced = new Counter({
+    name: `${prefix}rate_limit_unenforced_total`,
+    help: 'Requests let through uncounted because the shared rate-limit store failed, by budget.',
+    labelNames: ['budget'] as const,
+    registers: [],
+  });
   const tokens = new Counter({
     name: `${prefix}tokens_issued_total`,
     help: 'SAS tokens issued, by kind.',
@@ -195,6 +212,16 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     eventsRejected: (type, reason, n) => rejectedChild(type, reason).inc(n),
     tokensIssued: (kind) => tokensChild(kind).inc(),
     rateLimited: (budget) => rateLimitedChild(budget).inc(),
+    rateLimitStoreState: (up) => {
+      // Registered on first report, so the series exist exactly when a shared store is configured.
+      if (registry.getSingleMetric(storeUpName) === undefined) {
+        registry.registerMetric(storeUp);
+        registry.registerMetric(unenforced);
+        for (const budget of ['events', 'tokens', 'auth']) unenforced.labels(budget).inc(0);
+      }
+      storeUp.set(up ? 1 : 0);
+    },
+    rateLimitUnenforced: (budget) => unenforced.labels(budget).inc(),
     requestFinished: (method, route, status) => requestChild(method, route, String(status)).inc(),
     render: () => registry.metrics(),
   };
