@@ -30,6 +30,7 @@ import {
 } from './ingest/ingest-route';
 import { createAccessLog } from './observability/access-log';
 import { createHttpLogger } from './observability/http-logger';
+import type { MetricsExposition } from './observability/cluster-metrics';
 import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
 import { requestMetrics } from './observability/request-metrics';
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly authorizeEvents?: IngestRouteOptions['authorize'];
   /** Request counts and the /metrics route (the same object usually serves as `ingestObserver`). */
   readonly metrics?: GatewayMetrics;
+  /** What /metrics serves; default `metrics.registry` (WORKERS > 1: every worker merged). */
+  readonly metricsExposition?: MetricsExposition;
   /** false when METRICS_PORT serves /metrics instead of the public port. */
   readonly serveMetrics?: boolean;
   /** /readyz answers from it; without it /readyz is not mounted. */
@@ -130,7 +133,7 @@ function buildApp(deps: AppDeps, ingest: IngestHandler): Express {
   app.get('/healthz', healthz);
   if (deps.readiness !== undefined) app.get('/readyz', readyz(deps.readiness));
   if (deps.metrics !== undefined && deps.serveMetrics !== false)
-    app.get('/metrics', metricsRoute(deps.metrics.registry));
+    app.get('/metrics', metricsRoute(deps.metricsExposition ?? deps.metrics.registry));
   if (deps.openApi !== undefined) app.get(OPENAPI_PATH, deps.openApi);
 
   // 4. MOUNT POINT (security): per-IP rate limit, then authenticate (401), then per-key rate limits

@@ -7,13 +7,19 @@
  * In development mode (no Azure target) the embedded emulator runs once, here in the primary, and
  * the workers send to it through its connection string, so every worker sees the same hub.
  *
- * Worker protocol: the primary sends `{ type: 'shutdown' }`; a worker treats it like SIGTERM, but
- * never as a "second signal" (Ctrl-C reaches the workers and the primary alike).
+ * Signals: SIGTERM to the primary, Ctrl-C (SIGINT to the whole process group) and SIGTERM to
+ * every process at once all end in one drain and exit 0. A worker never counts a signal as a
+ * "second signal": the terminal's Ctrl-C reaches it as well as the primary, so only a signal that
+ * reaches the primary after its drain began forces exit.
+ *
+ * Worker protocol: the primary sends `{ type: 'shutdown' }`; a worker treats it like SIGTERM.
+ * `/metrics` on any worker shows every worker merged (observability/cluster-metrics.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config/load-config';
-import { defaultStartEmulator, emulatorBanner, type EmbeddedEmulator } from './gateway';
+import { defaultStartEmulator, emulatorBanner, type EmbeddedEmulator, type GatewayDeps } from './gateway';
+import { clusterMetricsExposition, createClusterMetricsPrimary } from './observability/cluster-metrics';
 import { createLogger, type Logger } from './observability/logger';
 
 export const SHUTDOWN_MESSAGE = Object.freeze({ type: 'shutdown' });
@@ -38,6 +44,11 @@ function withoutEntityPath(connectionString: string): string {
     .split(';')
     .filter((part) => !/^\s*EntityPath\s*=/i.test(part))
     .join(';');
+}
+
+/** What a worker's gateway needs from the cluster: the merged /metrics. */
+export function clusterWorkerDeps(): Pick<GatewayDeps, 'exposeMetrics'> {
+  return { exposeMetrics: clusterMetricsExposition };
 }
 
 export interface ClusterOptions {
@@ -75,6 +86,8 @@ export async function runPrimary(
   let failed = false;
   const live = new Set<Worker>();
   const listened = new WeakSet<Worker>();
+  const metrics = createClusterMetricsPrimary(() => live);
+  cluster.on('message', (worker, message) => metrics.onMessage(worker, message));
   const fork = (): void => {
     const worker = cluster.fork(env);
     live.add(worker);
@@ -95,6 +108,7 @@ export async function runPrimary(
     });
     cluster.on('exit', (worker, code, signal) => {
       live.delete(worker);
+      metrics.onExit(worker);
       if (stopping) {
         if (code !== 0) failed = true;
         if (live.size === 0) void done();

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
 import { createRequestListener, type AppDeps } from './app';
 import { developmentKeyBanner } from './auth/dev-key';
 import { loadKeyStore } from './auth/load-key-store';
@@ -21,6 +22,7 @@ import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
 import { createRedisBudgetStore, type RedisBudgetStore } from './http/rate-limit-store';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
+import type { MetricsExposition } from './observability/cluster-metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type GatewayMetrics } from './observability/metrics';
 import { startOpsServer, type OpsServer } from './ops/ops-server';
@@ -56,6 +58,8 @@ export interface GatewayDeps {
   readonly printBanner?: (text: string) => void;
   /** Use these metrics instead of a fresh registry. */
   readonly metrics?: GatewayMetrics;
+  /** What /metrics serves, from the gateway's registry (a cluster worker serves every worker's). */
+  readonly exposeMetrics?: (registry: Registry) => MetricsExposition;
 }
 
 export interface Gateway {
@@ -136,6 +140,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     highWaterRatio: config.ops.readyHighWaterRatio,
   });
   const sharedBudgets = sharedBudgetStore(config, logger, metrics);
+  const exposition = deps.exposeMetrics?.(metrics.registry) ?? metrics.registry;
   const rateLimits = createRateLimits(
     config.security.rateLimit,
     (budget) => metrics.rateLimited(budget),
@@ -153,6 +158,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     readiness,
     rateLimits,
     serveMetrics: config.ops.metricsPort === undefined,
+    metricsExposition: exposition,
     openApi: openApiRoute(),
     ...deps.app,
   });
@@ -167,7 +173,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
       ops = await startOpsServer({
         port: config.ops.metricsPort,
         host: config.http.host,
-        registry: metrics.registry,
+        registry: exposition,
         readiness,
       });
     await batcher.start();

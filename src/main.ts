@@ -5,7 +5,7 @@
  * A second signal, or SHUTDOWN_DEADLINE_MS passing, forces exit 1.
  */
 import cluster from 'node:cluster';
-import { isShutdownMessage, runPrimary, workerCount } from './cluster';
+import { clusterWorkerDeps, isShutdownMessage, runPrimary, workerCount } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config/load-config';
 import { startGateway } from './gateway';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) {
     process.exit(await runPrimary(config, workers));
   }
-  const gateway = await startGateway(config);
+  const gateway = await startGateway(config, cluster.isWorker ? clusterWorkerDeps() : {});
   const { logger } = gateway;
   let stopping = false;
   const drain = (signal: NodeJS.Signals | 'primary'): void => {
@@ -40,6 +40,9 @@ async function main(): Promise<void> {
   };
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
+      // In a cluster only the primary forces exit: Ctrl-C reaches every process of the group, so a
+      // worker already draining at the primary's request sees the same keystroke again.
+      if (cluster.isWorker) return;
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }

@@ -157,6 +157,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const storeUpName = `${prefix}rate_limit_store_up`;
   const storeUp = new Gauge({
     name: storeUpName,
+    // WORKERS > 1: the replica's view is up only if every worker's connection is.
+    aggregator: 'min',
     help: 'Whether the shared rate-limit store (REDIS_URL) answers: 1 up, 0 unreachable (budgets fail open). Absent without REDIS_URL.',
     registers: [],
   });

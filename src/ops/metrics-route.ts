@@ -4,11 +4,14 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { MetricsExposition } from '../observability/cluster-metrics';
 import { sendProblem } from '../http/problem';
 import { requestIdOf } from '../observability/request-id';
 
-export function metricsRoute(registry: Registry): (req: IncomingMessage, res: ServerResponse) => void {
+/** `registry`: a prom-client Registry, or with WORKERS > 1 the cluster-wide view of one. */
+export function metricsRoute(
+  registry: MetricsExposition,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     registry.metrics().then(
       (text) => {

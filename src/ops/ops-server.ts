@@ -7,7 +7,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { MetricsExposition } from '../observability/cluster-metrics';
 import { GatewayError } from '../errors';
 import { sendProblem } from '../http/problem';
 import { healthz, readyz } from './health-routes';
@@ -17,7 +17,7 @@ import type { Readiness } from './readiness';
 export interface OpsServerOptions {
   readonly port: number;
   readonly host: string;
-  readonly registry: Registry;
+  readonly registry: MetricsExposition;
   readonly readiness: Readiness;
 }
 

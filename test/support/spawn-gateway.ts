@@ -17,12 +17,21 @@ export interface SpawnedGateway {
   readonly listening: Promise<string>;
 }
 
-export function spawnGateway(env: Readonly<Record<string, string>>): SpawnedGateway {
+export interface SpawnOptions {
+  /** Its own process group (as a terminal's foreground job): `process.kill(-pid, 'SIGINT')` is Ctrl-C. */
+  readonly detached?: boolean;
+}
+
+export function spawnGateway(
+  env: Readonly<Record<string, string>>,
+  options: SpawnOptions = {},
+): SpawnedGateway {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/main.ts')], {
     cwd: REPO_ROOT,
     // Only what the test gives, plus PATH: the runner's own environment must not leak in.
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let out = '';
   let err = '';
