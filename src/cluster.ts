@@ -13,12 +13,14 @@
  * reaches the primary after its drain began forces exit.
  *
  * Worker protocol: the primary sends `{ type: 'shutdown' }`; a worker treats it like SIGTERM.
- * `/metrics` on any worker shows every worker merged (observability/cluster-metrics.ts).
+ * `/metrics` on any worker shows every worker merged (observability/cluster-metrics.ts), and the
+ * workers route with one partition map (cluster-partition-map.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config/load-config';
 import { defaultStartEmulator, emulatorBanner, type EmbeddedEmulator, type GatewayDeps } from './gateway';
+import { clusterPartitionMap, createPartitionMapPrimary } from './cluster-partition-map';
 import { clusterMetricsExposition, createClusterMetricsPrimary } from './observability/cluster-metrics';
 import { createLogger, type Logger } from './observability/logger';
 
@@ -46,9 +48,9 @@ function withoutEntityPath(connectionString: string): string {
     .join(';');
 }
 
-/** What a worker's gateway needs from the cluster: the merged /metrics. */
-export function clusterWorkerDeps(): Pick<GatewayDeps, 'exposeMetrics'> {
-  return { exposeMetrics: clusterMetricsExposition };
+/** What a worker's gateway needs from the cluster: the merged /metrics, the agreed partition map. */
+export function clusterWorkerDeps(): Pick<GatewayDeps, 'exposeMetrics' | 'partitionMap'> {
+  return { exposeMetrics: clusterMetricsExposition, partitionMap: clusterPartitionMap() };
 }
 
 export interface ClusterOptions {
@@ -87,7 +89,11 @@ export async function runPrimary(
   const live = new Set<Worker>();
   const listened = new WeakSet<Worker>();
   const metrics = createClusterMetricsPrimary(() => live);
-  cluster.on('message', (worker, message) => metrics.onMessage(worker, message));
+  const partitions = createPartitionMapPrimary(() => live);
+  cluster.on('message', (worker, message) => {
+    metrics.onMessage(worker, message);
+    partitions.onMessage(worker, message);
+  });
   const fork = (): void => {
     const worker = cluster.fork(env);
     live.add(worker);

@@ -16,6 +16,7 @@ import { createRequestListener, type AppDeps } from './app';
 import { developmentKeyBanner } from './auth/dev-key';
 import { loadKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
+import type { PartitionMap } from './batching/partition-map';
 import type { Batcher, BatcherObserver } from './batching/types';
 import type { Config, Target } from './config/load-config';
 import { applyServerLimits, serverOptions } from './http/hardening';
@@ -58,6 +59,8 @@ export interface GatewayDeps {
   readonly printBanner?: (text: string) => void;
   /** Use these metrics instead of a fresh registry. */
   readonly metrics?: GatewayMetrics;
+  /** The partition ids to route with (a cluster worker's are agreed with the other workers). */
+  readonly partitionMap?: PartitionMap;
   /** What /metrics serves, from the gateway's registry (a cluster worker serves every worker's). */
   readonly exposeMetrics?: (registry: Registry) => MetricsExposition;
 }
@@ -127,6 +130,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     maxEventsPerBatch: config.batching.maxEventsPerBatch,
     maxBufferedBytes: config.batching.maxBufferedBytes,
     partitionRefreshMs: config.batching.partitionRefreshMs,
+    ...(deps.partitionMap === undefined ? {} : { partitionMap: deps.partitionMap }),
     retry: config.batching.retry,
     // Refuse new work (503 + Retry-After) once the queue's wait eats half a request's deadline:
     // accepting more would only turn into requests that time out after their events were sent.

@@ -17,6 +17,7 @@ import { HubMonitor } from './hub-monitor';
 import { eventLoopGauge, type LoadGauge } from './loop-load';
 import { observeSafely } from './observe-safely';
 import { PartitionDirectory } from './partition-directory';
+import { LOCAL_PARTITION_MAP, type PartitionMap } from './partition-map';
 import type { ChannelEntry, ChannelHost, PartitionChannel } from './partition-channel';
 import { EntryState, PendingTicket } from './pending-ticket';
 import { sendWithRetry } from './send-with-retry';
@@ -60,6 +61,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
   readonly clock: () => number;
   readonly timers: Timers;
   readonly signal: AbortSignal;
+  readonly partitionMap: PartitionMap;
 
   private readonly controller = new AbortController();
   private readonly observer: BatcherObserver;
@@ -68,6 +70,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
   private readonly ledger: TicketLedger;
   private readonly admission: Admission;
   private closing = false;
+  private readonly unsubscribePartitionMap: () => void;
   private startPromise: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
   private active = 0;
@@ -107,6 +110,11 @@ class FlushingBatcher implements Batcher, ChannelHost {
 
     this.directory = new PartitionDirectory(this);
     this.monitor = new HubMonitor(this, this.directory, partitionRefreshMs);
+    this.partitionMap = options.partitionMap ?? LOCAL_PARTITION_MAP;
+    // Ids agreed from another worker's read are routed with at once, not at the next own read.
+    this.unsubscribePartitionMap = this.partitionMap.subscribe((ids) => {
+      if (!this.closing && ids.length > 0) this.directory.apply(ids);
+    });
     this.ledger = new TicketLedger(this.sink, this.signal, this.observer, this.timers);
     this.admission = new Admission(
       { maxBufferedBytes, maxQueueDelayMs, retryAfterSeconds },
@@ -227,6 +235,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
   private async shutdown(flush: boolean, deadlineMs: number | undefined): Promise<void> {
     this.closing = true;
     this.monitor.stop();
+    this.unsubscribePartitionMap();
     if (flush) {
       for (const channel of this.directory.all()) channel.drainNow();
       await this.ledger.whenDrained(deadlineMs);

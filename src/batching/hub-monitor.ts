@@ -8,6 +8,7 @@
 import { SinkError, type Sink } from '../sink/types';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import type { PartitionDirectory } from './partition-directory';
+import type { PartitionMap } from './partition-map';
 import type { Timers } from './types';
 
 /** What the monitor uses of the batcher; the batcher itself provides it. */
@@ -17,6 +18,8 @@ export interface HubMonitorHost {
   readonly clock: () => number;
   readonly timers: Timers;
   readonly signal: AbortSignal;
+  /** Turns each read of the ids into the ids to route with (the workers of a cluster agree). */
+  readonly partitionMap: PartitionMap;
   /** Registers background work that close() must wait for; `work` never rejects. */
   track(work: Promise<void>): void;
 }
@@ -72,8 +75,9 @@ export class HubMonitor {
     if (this.stopped) return;
     this.refreshing = true;
     try {
-      const ids = await this.host.sink.getPartitionIds(this.host.signal);
-      if (ids.length === 0) throw new SinkError('NoPartitions', true, 'The hub reported no partitions.');
+      const read = await this.host.sink.getPartitionIds(this.host.signal);
+      if (read.length === 0) throw new SinkError('NoPartitions', true, 'The hub reported no partitions.');
+      const ids = await this.host.partitionMap.agree(read);
       if (this.stopped) return;
       this.directory.apply(ids);
       this.hubOk = true;

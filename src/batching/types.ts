@@ -6,6 +6,7 @@
 import type { GatewayError } from '../errors';
 import type { Sink } from '../sink/types';
 import type { LoadGauge } from './loop-load';
+import type { PartitionMap } from './partition-map';
 
 export interface OutgoingEvent {
   /** Already validated (1..128 chars). */
@@ -122,6 +123,8 @@ export interface BatcherOptions {
   readonly maxQueueDelayMs?: number;
   /** How often partition ids are re-read. Default 30000. */
   readonly partitionRefreshMs?: number;
+  /** Agreement on the ids to route with (cluster workers); default the process's own read. */
+  readonly partitionMap?: PartitionMap;
   readonly retry?: RetryOptions;
   /** Retry-After seconds on GW_ERR_BUFFER_FULL. Default 1. */
   readonly bufferFullRetryAfterSeconds?: number;

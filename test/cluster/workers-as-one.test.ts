@@ -66,7 +66,9 @@ describe('WORKERS=2 as one gateway', () => {
     ...TEST_ENV,
     WORKERS: '2',
     EVENTHUB_CONNECTION_STRING: emulator.connectionString,
-    SHUTDOWN_DEADLINE_MS: '10000',
+    // Room for a slow, shared machine: drains below wait for dispositions held back for seconds.
+    REQUEST_DEADLINE_MS: '15000',
+    SHUTDOWN_DEADLINE_MS: '15000',
   });
 
   it('when /metrics is scraped repeatedly, then its counters are every worker merged: equal to the requests sent and never going down', async () => {
@@ -117,7 +119,8 @@ describe('WORKERS=2 as one gateway', () => {
       await waitFor(() => listeningPids(gateway).length === 2);
       const workers = listeningPids(gateway);
       emulator.store.reset();
-      emulator.faults.delayDispositions(1500);
+      // Long enough that the workers are still draining when their own signal arrives.
+      emulator.faults.delayDispositions(4000);
       const inFlight = Array.from({ length: 6 }, () =>
         postReading(url).catch((e: Error) => ({ status: 0, text: e.message })),
       );
