@@ -2,7 +2,7 @@
  * Turns `EmulatorOptions` into a validated, frozen configuration. Defaults live here (with `??`,
  * so an explicit 0 stays 0) and contradictions are thrown at start-up naming the option.
  */
-import type { EmulatorOptions } from './types';
+import type { EmulatorOptions, HubConfig } from './types';
 import { DEFAULT_HUB, DEFAULT_PARTITION_COUNT, WELL_KNOWN_POLICIES, type SasPolicy } from './well-known';
 
 export interface ResolvedHub {
@@ -99,4 +99,18 @@ export function findHub(config: EmulatorConfig, name: string): ResolvedHub | und
 export function findConsumerGroup(hub: ResolvedHub, name: string): string | undefined {
   const wanted = name.toLowerCase();
   return hub.consumerGroups.find((group) => group.toLowerCase() === wanted);
+}
+
+/**
+ * `telemetry:4,dead-letter:2` (EMULATOR_HUBS) → hub options; a hub without `:n` gets the default
+ * partition count. Throws naming `setting` on a malformed entry; names are checked by resolveConfig.
+ */
+export function parseHubList(text: string, setting = 'EMULATOR_HUBS'): HubConfig[] {
+  return text.split(',').map((entry) => {
+    const [name = '', count, extra] = entry.trim().split(':');
+    const partitionCount = count === undefined ? DEFAULT_PARTITION_COUNT : Number(count);
+    if (name === '' || extra !== undefined || !Number.isInteger(partitionCount) || partitionCount < 1)
+      throw new RangeError(`${setting}: "${entry}" is not name or name:partitions`);
+    return { name, partitionCount };
+  });
 }

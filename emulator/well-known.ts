@@ -40,4 +40,7 @@ export const WELL_KNOWN_POLICIES: readonly SasPolicy[] = Object.freeze([
 
 export const DEFAULT_HUB = 'telemetry';
 export const DEFAULT_PARTITION_COUNT = 4;
+/** The development default's dead-letter hub (DEAD_LETTER_EVENTHUB_NAME of `npm start`). */
+export const DEFAULT_DEAD_LETTER_HUB = 'dead-letter';
+export const DEFAULT_DEAD_LETTER_PARTITION_COUNT = 2;
 export const DEFAULT_AMQP_PORT = 5672;

@@ -22,6 +22,7 @@ import { createFastIngest, type RequestListener } from './http/fast-ingest';
 import { hardenApp, securityHeaderList, securityHeaders } from './http/hardening';
 import { authFailureLimit, type RateLimits } from './http/rate-limit';
 import type { EventTypeRegistry } from './ingest/event-types';
+import { EVENT_TYPES_PATH, eventTypesRoutes, SCHEMA_PATH } from './ingest/event-types-route';
 import {
   createIngestHandler,
   type IngestHandler,
@@ -44,7 +45,9 @@ import { createTokensRouter, TOKENS_PATH } from './tokens/tokens-route';
 export interface AppDeps {
   readonly config: Pick<Config, 'http' | 'ingest'> & Partial<Pick<Config, 'security'>>;
   readonly logger: Logger;
-  readonly batcher: Pick<Batcher, 'enqueue'>;
+  readonly batcher: Pick<Batcher, 'enqueue' | 'placement'>;
+  /** The dead-letter hub's batcher (DEAD_LETTER_EVENTHUB_NAME); absent: no dead-letter hub. */
+  readonly deadLetterBatcher?: Pick<Batcher, 'enqueue' | 'placement'>;
   readonly eventTypes: EventTypeRegistry;
   /** Event counters for metrics (optional; `GatewayMetrics` fits). */
   readonly ingestObserver?: IngestObserver;
@@ -97,6 +100,7 @@ function createIngest(deps: AppDeps): IngestHandler {
   return createIngestHandler({
     eventTypes: deps.eventTypes,
     batcher: deps.batcher,
+    deadLetter: deps.deadLetterBatcher,
     logger: deps.logger,
     maxBodyBytes: deps.config.http.maxBodyBytes,
     requestDeadlineMs: deps.config.http.requestDeadlineMs,
@@ -149,6 +153,12 @@ function buildApp(deps: AppDeps, ingest: IngestHandler): Express {
   //    `deps.authorizeEvents`, which the route calls with the validated events.
   app.post('/v1/events/:type', requireScope('events:write'), (req, res) => ingest(req, res));
   app.all('/v1/events/:type', methodNotAllowed('POST'));
+  // Curl aids: the event types this key may write, and their schemas.
+  const eventTypes = eventTypesRoutes(deps.eventTypes, deps.config.ingest.messageIdField);
+  app.get(EVENT_TYPES_PATH, requireScope('events:write'), eventTypes.list);
+  app.all(EVENT_TYPES_PATH, methodNotAllowed('GET'));
+  app.get(SCHEMA_PATH, requireScope('events:write'), eventTypes.schema);
+  app.all(SCHEMA_PATH, methodNotAllowed('GET'));
 
   // 6. SAS tokens for partner apps (scope tokens:issue; the router checks it).
   if (deps.tokenIssuer !== undefined) {

@@ -70,7 +70,11 @@ export async function runPrimary(
   const env: Record<string, string> = {};
   let emulator: EmbeddedEmulator | undefined;
   if (config.target.kind === 'embedded-emulator') {
-    emulator = await defaultStartEmulator({ host: '127.0.0.1', port: config.target.port });
+    emulator = await defaultStartEmulator({
+      host: '127.0.0.1',
+      port: config.target.port,
+      hubs: config.target.hubs,
+    });
     (options.printBanner ?? ((text: string) => process.stderr.write(text)))(
       emulatorBanner(emulator.connectionString, emulator.restUrl),
     );
@@ -80,6 +84,8 @@ export async function runPrimary(
     );
     env.EVENTHUB_CONNECTION_STRING = withoutEntityPath(emulator.connectionString);
     env.EVENTHUB_NAME = config.target.eventHubName;
+    if (config.ingest.deadLetterHub !== undefined)
+      env.DEAD_LETTER_EVENTHUB_NAME = config.ingest.deadLetterHub;
     if (config.tokens.restUrl === undefined && emulator.restUrl !== undefined)
       env.EVENTHUB_REST_URL = emulator.restUrl;
   }

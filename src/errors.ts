@@ -18,6 +18,9 @@ export const ERRORS = {
   GW_ERR_VALIDATION: { status: 422, title: 'Events failed validation', retryable: false },
   GW_ERR_PARTITION_KEY: { status: 422, title: 'Invalid partition key', retryable: false },
   GW_ERR_EVENT_TOO_LARGE: { status: 422, title: 'Event larger than the hub accepts', retryable: false },
+  // Readings judged by their type's eventTime rules (reading-decisions.ts).
+  GW_ERR_LATE_READING: { status: 422, title: 'Reading later than its type allows', retryable: false },
+  GW_ERR_FUTURE_READING: { status: 422, title: 'Reading from the future', retryable: false },
   GW_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   GW_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', retryable: false },
   GW_ERR_INTERNAL: { status: 500, title: 'Internal error', retryable: true },

@@ -22,6 +22,7 @@ import type { Config, Target } from './config/load-config';
 import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
 import { createRedisBudgetStore, type RedisBudgetStore } from './http/rate-limit-store';
+import { checkDeadLetterRules, deadLetterTarget } from './ingest/dead-letter-hub';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import type { MetricsExposition } from './observability/cluster-metrics';
 import { createLogger, type Logger } from './observability/logger';
@@ -51,7 +52,11 @@ export interface GatewayDeps {
   readonly logDestination?: DestinationStream;
   readonly eventTypes?: EventTypeRegistry;
   readonly createSink?: (target: SinkTarget) => Sink;
-  readonly startEmulator?: (options: { host: string; port: number }) => Promise<EmbeddedEmulator>;
+  readonly startEmulator?: (options: {
+    host: string;
+    port: number;
+    hubs?: readonly { name: string; partitionCount: number }[];
+  }) => Promise<EmbeddedEmulator>;
   readonly batcherObserver?: BatcherObserver;
   /** Extra fields for createApp (metrics observer, device binding, clock, ids). */
   readonly app?: Partial<Pick<AppDeps, 'ingestObserver' | 'authorizeEvents' | 'now' | 'newId'>>;
@@ -70,6 +75,8 @@ export interface Gateway {
   readonly url: string;
   readonly server: Server;
   readonly batcher: Batcher;
+  /** The dead-letter hub's batcher, when DEAD_LETTER_EVENTHUB_NAME is set. */
+  readonly deadLetterBatcher: Batcher | undefined;
   readonly logger: Logger;
   readonly config: Config;
   /** The embedded emulator when no Azure target is configured. */
@@ -94,6 +101,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     createLogger({ level: config.log.level, pretty: config.log.pretty, destination: deps.logDestination });
   const eventTypes = deps.eventTypes ?? loadEventTypes(resolve(config.ingest.eventTypesDir));
   const metrics = deps.metrics ?? createMetrics();
+  checkDeadLetterRules(eventTypes, config.ingest.deadLetterHub);
 
   // Secure by default: throws (naming API_KEYS_FILE) when targeting Azure without keys.
   const keyStore = loadKeyStore({
@@ -110,17 +118,17 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   }
   if (keyStore.development)
     (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(developmentKeyBanner());
-  const sink = deps.createSink
-    ? deps.createSink(sinkTarget)
-    : createEventHubsSink(sinkTarget, {
-        retry: config.batching.retry,
-        // An attempt outliving every waiting request's deadline helps nobody, and a hub that stops
-        // answering must turn /readyz to 503 within seconds rather than after half a minute.
-        // Never below 5 s: a shorter attempt would fail link set-up on a merely slow hub.
-        tryTimeoutMs: Math.max(config.http.requestDeadlineMs, MIN_SDK_ATTEMPT_MS),
-      });
-  const batcher = createBatcher({
-    sink,
+  const sinkOptions = {
+    retry: config.batching.retry,
+    // An attempt outliving every waiting request's deadline helps nobody, and a hub that stops
+    // answering must turn /readyz to 503 within seconds rather than after half a minute.
+    // Never below 5 s: a shorter attempt would fail link set-up on a merely slow hub.
+    tryTimeoutMs: Math.max(config.http.requestDeadlineMs, MIN_SDK_ATTEMPT_MS),
+  };
+  const makeSink = (target: SinkTarget): Sink =>
+    deps.createSink ? deps.createSink(target) : createEventHubsSink(target, sinkOptions);
+  const sink = makeSink(sinkTarget);
+  const batcherOptions = {
     lingerMs: config.batching.lingerMs,
     // Capped well below the deadline: a held batch must still leave in time for its requests.
     lingerUnderLoadMs: Math.min(
@@ -135,8 +143,24 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     // Refuse new work (503 + Retry-After) once the queue's wait eats half a request's deadline:
     // accepting more would only turn into requests that time out after their events were sent.
     maxQueueDelayMs: Math.max(1, Math.floor(config.http.requestDeadlineMs / 2)),
+  };
+  const batcher = createBatcher({
+    ...batcherOptions,
+    sink,
     observer: deps.batcherObserver ?? metrics.batcherObserver,
   });
+  // Readings refused under lenient handling, or diverted by a dead-letter rule, go here as sent.
+  // Its own sink and batcher: a dead-letter hub in trouble slows only the requests that use it.
+  const deadLetterHub = config.ingest.deadLetterHub;
+  const deadLetterBatcher =
+    deadLetterHub === undefined
+      ? undefined
+      : createBatcher({
+          ...batcherOptions,
+          // Its own bound on top of MAX_BUFFERED_BYTES: a quarter of it (documented).
+          maxBufferedBytes: Math.max(1, Math.floor(config.batching.maxBufferedBytes / 4)),
+          sink: makeSink(deadLetterTarget(sinkTarget, deadLetterHub)),
+        });
   const readiness = createReadiness({
     hubReachable: () => batcher.ready,
     bufferedBytes: () => batcher.stats.bufferedBytes,
@@ -154,6 +178,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     config,
     logger,
     batcher,
+    deadLetterBatcher,
     eventTypes,
     keyStore,
     tokenIssuer,
@@ -181,10 +206,12 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         readiness,
       });
     await batcher.start();
+    await deadLetterBatcher?.start();
     await listen(server, config.http.port, config.http.host);
   } catch (error) {
     await batcher.close({ flush: false }).catch(() => undefined);
     await sharedBudgets?.close();
+    await deadLetterBatcher?.close({ flush: false }).catch(() => undefined);
     await ops?.close().catch(() => undefined);
     await emulator?.close().catch(() => undefined);
     throw error;
@@ -197,6 +224,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
       url,
       target: config.target.kind,
       eventHub: config.target.eventHubName,
+      deadLetterHub,
       eventTypes: [...eventTypes.keys()],
       opsUrl: ops?.url,
     },
@@ -222,7 +250,10 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     );
     try {
       // Settles every ticket, so every waiting request gets its answer; then closes the producer.
-      await batcher.close({ flush: true, deadlineMs: flushDeadline });
+      await Promise.all([
+        batcher.close({ flush: true, deadlineMs: flushDeadline }),
+        deadLetterBatcher?.close({ flush: true, deadlineMs: flushDeadline }),
+      ]);
     } catch (error) {
       logger.error({ err: error }, 'flushing on shutdown failed');
     }
@@ -238,7 +269,19 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     logger.info('gateway stopped');
   };
 
-  return { url, server, batcher, logger, config, emulator, metrics, readiness, opsUrl: ops?.url, close };
+  return {
+    url,
+    server,
+    batcher,
+    deadLetterBatcher,
+    logger,
+    config,
+    emulator,
+    metrics,
+    readiness,
+    opsUrl: ops?.url,
+    close,
+  };
 }
 
 /** The Redis store of the rate-limit budgets when REDIS_URL is set (every budget shares it). */
@@ -284,7 +327,7 @@ async function resolveSinkTarget(
     }
     case 'embedded-emulator': {
       const start = deps.startEmulator ?? defaultStartEmulator;
-      const emulator = await start({ host: '127.0.0.1', port: target.port });
+      const emulator = await start({ host: '127.0.0.1', port: target.port, hubs: target.hubs });
       (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(
         emulatorBanner(emulator.connectionString, emulator.restUrl),
       );
@@ -320,11 +363,17 @@ const MIN_SDK_ATTEMPT_MS = 5_000;
 export async function defaultStartEmulator(options: {
   host: string;
   port: number;
+  hubs?: readonly { name: string; partitionCount: number }[];
 }): Promise<EmbeddedEmulator> {
   // A real dynamic import keeps the emulator out of the module graph unless it is needed.
   const { startEmulator } = await import('../emulator/index.js');
   // The REST send API (any free port) is what publisher-scoped tokens are used with.
-  return startEmulator({ ...options, restPort: 0 });
+  const { hubs, ...rest } = options;
+  return startEmulator({
+    ...rest,
+    restPort: 0,
+    ...(hubs === undefined ? {} : { hubs: hubs.map((h) => ({ ...h })) }),
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

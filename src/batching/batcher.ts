@@ -181,6 +181,16 @@ class FlushingBatcher implements Batcher, ChannelHost {
     return ticket;
   }
 
+  placement(partitionKeys: readonly string[]): string[] {
+    if (this.closing) throw new GatewayError('GW_ERR_SHUTTING_DOWN', 'The gateway is shutting down.');
+    if (!this.directory.known) {
+      throw new GatewayError('GW_ERR_UNAVAILABLE', 'The event hub has not been reached yet.', {
+        retryAfterSeconds: this.admission.retryAfterSeconds,
+      });
+    }
+    return partitionKeys.map((key) => this.directory.channelFor(key).id);
+  }
+
   close(options: CloseOptions = {}): Promise<void> {
     this.closePromise ??= this.shutdown(options.flush ?? true, options.deadlineMs);
     return this.closePromise;

@@ -59,6 +59,11 @@ export interface Batcher {
    * GW_ERR_EVENT_TOO_LARGE when an event can certainly never fit in a batch.
    */
   enqueue(events: readonly OutgoingEvent[]): Ticket;
+  /**
+   * The partition id enqueue would give each key now, without buffering anything (dry runs).
+   * Throws as enqueue does before partition ids are known or after close began.
+   */
+  placement(partitionKeys: readonly string[]): string[];
   /** Flushes everything buffered (default), answers every ticket, closes the sink. Idempotent. */
   close(options?: CloseOptions): Promise<void>;
   readonly stats: BatcherStats;

@@ -4,7 +4,9 @@
  * collected before anything is thrown, so an operator fixes a deployment in one round trip.
  */
 import Ajv, { type ErrorObject } from 'ajv';
-import { DEFAULT_HUB } from '../../emulator/well-known';
+import { parseHubList } from '../../emulator/config';
+import type { HubConfig } from '../../emulator/types';
+import { DEFAULT_DEAD_LETTER_HUB, DEFAULT_HUB } from '../../emulator/well-known';
 import type { ServerLimits } from '../http/hardening';
 import type { RateLimitSettings } from '../http/rate-limit';
 import { parseTrustProxy, type TrustProxySetting } from '../http/trust-proxy';
@@ -21,7 +23,13 @@ export type Target =
       readonly fullyQualifiedNamespace: string;
       readonly eventHubName: string;
     }
-  | { readonly kind: 'embedded-emulator'; readonly port: number; readonly eventHubName: string };
+  | {
+      readonly kind: 'embedded-emulator';
+      readonly port: number;
+      readonly eventHubName: string;
+      /** The emulator's hubs (EMULATOR_HUBS). */
+      readonly hubs: readonly HubConfig[];
+    };
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -40,7 +48,12 @@ export interface Config {
     readonly partitionRefreshMs: number;
     readonly retry: { readonly maxRetries: number; readonly delayMs: number; readonly maxDelayMs: number };
   };
-  readonly ingest: { readonly eventTypesDir: string; readonly messageIdField: string };
+  readonly ingest: {
+    readonly eventTypesDir: string;
+    readonly messageIdField: string;
+    /** DEAD_LETTER_EVENTHUB_NAME (for the embedded emulator, `dead-letter` when it has that hub). */
+    readonly deadLetterHub: string | undefined;
+  };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly shutdownDeadlineMs: number;
   /** Gateway processes (WORKERS): 1 = no cluster; `auto` = one per core, resolved at start. */
@@ -112,7 +125,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   const trustProxy = securityChecks(values, raw, problems);
   tokenChecks(values, raw, problems);
-  if (problems.length === 0 && target !== undefined) return deepFreeze(toConfig(values, target, trustProxy));
+  const deadLetterHub = deadLetterChecks(raw, target, problems);
+  if (problems.length === 0 && target !== undefined)
+    return deepFreeze(toConfig(values, target, trustProxy, deadLetterHub));
   throw new ConfigError(problems);
 }
 
@@ -165,7 +180,41 @@ function resolveTarget(values: Values, raw: Record<string, string>, problems: st
     }
     return { kind: 'azure-identity', fullyQualifiedNamespace: namespace, eventHubName: hub };
   }
-  return { kind: 'embedded-emulator', port: values.EMULATOR_PORT, eventHubName: hub ?? DEFAULT_HUB };
+  let hubs: HubConfig[];
+  try {
+    hubs = parseHubList(values.EMULATOR_HUBS);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+  const eventHubName = hub ?? DEFAULT_HUB;
+  if (!hubs.some((h) => h.name.toLowerCase() === eventHubName.toLowerCase())) {
+    problems.push(`EVENTHUB_NAME: "${eventHubName}" is not one of EMULATOR_HUBS (${values.EMULATOR_HUBS})`);
+    return undefined;
+  }
+  return { kind: 'embedded-emulator', port: values.EMULATOR_PORT, eventHubName, hubs };
+}
+
+/** The dead-letter hub: never the event hub itself; for the embedded emulator, one of its hubs. */
+function deadLetterChecks(
+  raw: Record<string, string>,
+  target: Target | undefined,
+  problems: string[],
+): string | undefined {
+  const named = raw.DEAD_LETTER_EVENTHUB_NAME;
+  if (target === undefined) return named;
+  const emulatorHubs = target.kind === 'embedded-emulator' ? target.hubs : undefined;
+  const has = (name: string): boolean =>
+    emulatorHubs?.some((h) => h.name.toLowerCase() === name.toLowerCase()) ?? false;
+  if (named === undefined) {
+    // The development default has one, so lenient handling can be tried with `npm start` alone.
+    return emulatorHubs !== undefined && has(DEFAULT_DEAD_LETTER_HUB) ? DEFAULT_DEAD_LETTER_HUB : undefined;
+  }
+  if (named.toLowerCase() === target.eventHubName.toLowerCase())
+    problems.push(`DEAD_LETTER_EVENTHUB_NAME: must differ from the event hub ("${target.eventHubName}")`);
+  else if (emulatorHubs !== undefined && !has(named))
+    problems.push(`DEAD_LETTER_EVENTHUB_NAME: "${named}" is not one of EMULATOR_HUBS`);
+  return named;
 }
 
 /** `Key=Value;Key=Value` → map. Values may contain `=` (base64 keys), so split on the first one. */
@@ -227,7 +276,12 @@ function isDevelopmentTarget(target: Target): boolean {
   );
 }
 
-function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Config {
+function toConfig(
+  v: Values,
+  target: Target,
+  trustProxy: TrustProxySetting,
+  deadLetterHub: string | undefined,
+): Config {
   return {
     nodeEnv: v.NODE_ENV as NodeEnv,
     http: {
@@ -249,7 +303,7 @@ function toConfig(v: Values, target: Target, trustProxy: TrustProxySetting): Con
         maxDelayMs: v.SEND_RETRY_MAX_DELAY_MS,
       },
     },
-    ingest: { eventTypesDir: v.EVENT_TYPES_DIR, messageIdField: v.MESSAGE_ID_FIELD },
+    ingest: { eventTypesDir: v.EVENT_TYPES_DIR, messageIdField: v.MESSAGE_ID_FIELD, deadLetterHub },
     log: { level: v.LOG_LEVEL as LogLevel, pretty: v.NODE_ENV === 'development' },
     shutdownDeadlineMs: v.SHUTDOWN_DEADLINE_MS,
     workers: v.WORKERS === 'auto' ? 'auto' : Number(v.WORKERS),

@@ -310,6 +310,21 @@ export const CONFIG_VARIABLES = {
     description:
       'Bound on connecting to REDIS_URL and on each budget check there; past it the request passes uncounted.',
   },
+  // ---- dead letters and the embedded emulator's hubs -------------------------------------------
+  DEAD_LETTER_EVENTHUB_NAME: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'Event hub of the same namespace that gets readings refused under Prefer: handling=lenient and readings a dead-letter rule diverts, as sent. Unset: refused readings are only reported. Embedded emulator default: dead-letter.',
+  },
+  EMULATOR_HUBS: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*(:[0-9]+)?(,[A-Za-z0-9][A-Za-z0-9._-]*(:[0-9]+)?)*$',
+    default: 'telemetry:4,dead-letter:2',
+    description:
+      'Hubs of the embedded emulator as name:partitions, comma separated (used when no Azure target is configured; npm run emulator reads it too).',
+  },
 } as const satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof CONFIG_VARIABLES;

@@ -1,14 +1,21 @@
 /**
  * Event types: each is a JSON Schema (`<type>.schema.json`) plus its settings
- * (`<type>.settings.json`: partition-key pointer and schema version) in EVENT_TYPES_DIR. All are
- * read and compiled once at start-up, so a request only runs an already compiled validator; a bad
- * file stops the start with its name rather than failing the first request.
+ * (`<type>.settings.json`: partition-key pointer, schema version, and optionally how to treat late
+ * and future readings) in EVENT_TYPES_DIR. All are read and compiled once at start-up, so a request
+ * only runs an already compiled validator; a bad file stops the start with its name rather than
+ * failing the first request. The schema file's text is kept to serve it as written.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { ConfigError } from '../config/load-config';
+import {
+  compileEventTime,
+  EVENT_TIME_SETTINGS_SCHEMA,
+  type EventTimeRules,
+  type EventTimeSettings,
+} from './event-time';
 import { parsePointer } from './json-pointer';
 
 export interface EventTypeSettings {
@@ -17,6 +24,8 @@ export interface EventTypeSettings {
   /** Sent with every event as the `schemaVersion` application property. */
   readonly schemaVersion: string;
   readonly description?: string;
+  /** Where each reading's time is and what to do with late and future ones (absent: nothing). */
+  readonly eventTime?: EventTimeSettings;
 }
 
 export interface EventType {
@@ -24,6 +33,10 @@ export interface EventType {
   readonly settings: EventTypeSettings;
   readonly partitionKeyPath: readonly string[];
   readonly validate: ValidateFunction;
+  /** The JSON Schema as written in its file (or serialised, for a definition given as an object). */
+  readonly schemaText: string;
+  /** Compiled `settings.eventTime`; undefined when the type has none (today's behaviour). */
+  readonly eventTime: EventTimeRules | undefined;
 }
 
 export type EventTypeRegistry = ReadonlyMap<string, EventType>;
@@ -32,6 +45,8 @@ export interface EventTypeDefinition {
   readonly name: string;
   readonly schema: object;
   readonly settings: unknown;
+  /** The schema file's text, when it came from one. */
+  readonly schemaText?: string;
 }
 
 /** Type names become URL segments and property values: keep them boring. */
@@ -44,6 +59,7 @@ const SETTINGS_SCHEMA = {
     partitionKey: { type: 'string', pattern: '^(/([^~]|~[01])*)+$' },
     schemaVersion: { type: 'string', minLength: 1, maxLength: 64 },
     description: { type: 'string' },
+    eventTime: EVENT_TIME_SETTINGS_SCHEMA,
   },
   additionalProperties: false,
 } as const;
@@ -60,7 +76,7 @@ export function compileEventTypes(definitions: readonly EventTypeDefinition[]): 
   const ajv = createSchemaCompiler();
   const validateSettings = ajv.compile<EventTypeSettings>(SETTINGS_SCHEMA);
   const registry = new Map<string, EventType>();
-  for (const { name, schema, settings } of definitions) {
+  for (const { name, schema, settings, schemaText } of definitions) {
     if (!EVENT_TYPE_NAME.test(name))
       throw new Error(`event type "${name}": name must match ${EVENT_TYPE_NAME}`);
     if (!validateSettings(settings)) {
@@ -72,11 +88,19 @@ export function compileEventTypes(definitions: readonly EventTypeDefinition[]): 
     } catch (error) {
       throw new Error(`event type "${name}": schema does not compile: ${(error as Error).message}`);
     }
+    let eventTime: EventTimeRules | undefined;
+    try {
+      eventTime = settings.eventTime === undefined ? undefined : compileEventTime(settings.eventTime);
+    } catch (error) {
+      throw new Error(`event type "${name}": settings ${(error as Error).message}`);
+    }
     registry.set(name, {
       name,
       settings: Object.freeze({ ...settings }),
       partitionKeyPath: Object.freeze(parsePointer(settings.partitionKey)),
       validate,
+      schemaText: schemaText ?? JSON.stringify(schema, null, 2),
+      eventTime,
     });
   }
   return registry;
@@ -93,17 +117,28 @@ export function loadEventTypes(dir: string): EventTypeRegistry {
   const definitions: EventTypeDefinition[] = [];
   for (const file of files.filter((f) => f.endsWith('.schema.json')).sort()) {
     const name = file.slice(0, -'.schema.json'.length);
-    const read = (path: string): unknown => {
+    const readText = (path: string): string => {
       try {
-        return JSON.parse(readFileSync(path, 'utf8'));
+        return readFileSync(path, 'utf8');
       } catch (error) {
         throw new ConfigError([`EVENT_TYPES_DIR: ${path}: ${(error as Error).message}`]);
       }
     };
+    const parse = (path: string, text: string): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new ConfigError([`EVENT_TYPES_DIR: ${path}: ${(error as Error).message}`]);
+      }
+    };
+    const schemaPath = join(dir, file);
+    const settingsPath = join(dir, `${name}.settings.json`);
+    const schemaText = readText(schemaPath);
     definitions.push({
       name,
-      schema: read(join(dir, file)) as object,
-      settings: read(join(dir, `${name}.settings.json`)),
+      schema: parse(schemaPath, schemaText) as object,
+      settings: parse(settingsPath, readText(settingsPath)),
+      schemaText,
     });
   }
   if (definitions.length === 0) {

@@ -6,17 +6,27 @@
  * encoding (415) → body with limits (413) → parse (400) → validate, key, id (422) → authorize
  * hook (403) → enqueue (503 when full) → wait for the hub's acknowledgement → 200 receipt.
  * No log line per event or per success; failures are logged once per request by the access log.
+ *
+ * Requests that ask for lenient handling or a dry run (`Prefer`), and types with `eventTime` rules,
+ * leave after parsing for per-reading-ingest.ts; the strict path pays one check for that.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Batcher, OutgoingEvent, Ticket } from '../batching/types';
+import type { Batcher, Ticket } from '../batching/types';
 import { GatewayError } from '../errors';
 import { sendProblem } from '../http/problem';
 import type { Logger } from '../observability/logger';
 import { requestIdOf } from '../observability/request-id';
 import { bodyEncodingOf, bodyFormatOf } from './content-type';
-import type { EventType, EventTypeRegistry } from './event-types';
+import type { EventTypeRegistry } from './event-types';
+import { awaitAcknowledgement } from './await-acknowledgement';
 import { parseBody } from './parse-body';
+import {
+  createPerReadingIngest,
+  type AuthorizeReadings,
+  type PerReadingObserver,
+} from './per-reading-ingest';
+import { DEFAULT_PREFERENCES, parsePreferences } from './preferences';
 import { prepareEvents } from './prepare-events';
 import { readBody } from './read-body';
 import { receiptJson } from './receipt';
@@ -25,7 +35,9 @@ export const EVENTS_PATH_PREFIX = '/v1/events/';
 
 export interface IngestRouteOptions {
   readonly eventTypes: EventTypeRegistry;
-  readonly batcher: Pick<Batcher, 'enqueue'>;
+  readonly batcher: Pick<Batcher, 'enqueue' | 'placement'>;
+  /** The dead-letter hub's batcher (DEAD_LETTER_EVENTHUB_NAME); absent: refused readings are only reported. */
+  readonly deadLetter?: Pick<Batcher, 'enqueue' | 'placement'> | undefined;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   /** How long a request waits for the acknowledgement once its events are enqueued. */
@@ -37,13 +49,14 @@ export interface IngestRouteOptions {
   /**
    * Called with the validated events before anything is enqueued; throw a `GatewayError` (e.g.
    * GW_ERR_FORBIDDEN with the failing event's index) to refuse the whole request. For the
-   * security layer's device binding.
+   * security layer's device binding. An item's `index`, when set, is its place in the request
+   * (per-reading handling binds readings that are not stored too).
    */
-  readonly authorize?: (req: IncomingMessage, eventType: EventType, events: readonly OutgoingEvent[]) => void;
+  readonly authorize?: AuthorizeReadings;
 }
 
 /** Counts for metrics; `GatewayMetrics` from observability/metrics.ts fits structurally. */
-export interface IngestObserver {
+export interface IngestObserver extends PerReadingObserver {
   eventsAccepted(type: string, n: number): void;
   /** `reason` is the error code; `n` is the request's event count, or 1 when the body was never parsed. */
   eventsRejected(type: string, reason: string, n: number): void;
@@ -58,13 +71,21 @@ export interface Receipt {
   readonly events: readonly { readonly messageId: string; readonly partitionId: string }[];
 }
 
-const RESPOND_ASYNC = /(^|[\s,;])respond-async\s*(,|;|$)/i;
-
 export function createIngestHandler(options: IngestRouteOptions): IngestHandler {
   const { eventTypes, batcher, logger, maxBodyBytes, requestDeadlineMs, messageIdField, authorize } = options;
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
   const observer = options.observer;
+  const perReading = createPerReadingIngest({
+    batcher,
+    deadLetter: options.deadLetter,
+    authorize,
+    requestDeadlineMs,
+    messageIdField,
+    newId,
+    logger,
+    observer,
+  });
 
   return function ingest(req, res) {
     const requestId = requestIdOf(req, res);
@@ -97,10 +118,16 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
         .then((body) => {
           const parsed = parseBody(body, format);
           count = parsed.length;
+          const prefer = req.headers.prefer;
+          const preferences = prefer === undefined ? DEFAULT_PREFERENCES : parsePreferences(prefer);
+          if (preferences.lenient || preferences.dryRun || type.eventTime !== undefined) {
+            perReading({ req, res, type, parsed, preferences, requestId, receivedAt, fail });
+            return;
+          }
           const events = prepareEvents(type, parsed, { requestId, receivedAt, messageIdField, newId });
           authorize?.(req, type, events);
           const ticket = batcher.enqueue(events);
-          if (prefersAsync(req.headers.prefer)) {
+          if (preferences.respondAsync) {
             watchAsyncOutcome(ticket, requestId, count, logger);
             res.setHeader('Preference-Applied', 'respond-async');
             succeed(202, receiptJson(requestId, events, ticket.partitionIds));
@@ -134,11 +161,6 @@ function unknownType(url: string, eventTypes: EventTypeRegistry): GatewayError {
   );
 }
 
-export function prefersAsync(prefer: string | string[] | undefined): boolean {
-  if (prefer === undefined) return false;
-  return RESPOND_ASYNC.test(Array.isArray(prefer) ? prefer.join(',') : prefer);
-}
-
 /** `json`: a `Receipt` as text (receipt.ts builds it in one pass, same bytes as JSON.stringify). */
 function sendJson(res: ServerResponse, status: number, json: string): void {
   res.statusCode = status;
@@ -153,54 +175,4 @@ function watchAsyncOutcome(ticket: Ticket, requestId: string, count: number, log
     const code = error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL';
     logger.warn({ requestId, code, count }, 'events accepted with respond-async were not delivered');
   });
-}
-
-/**
- * Calls `acknowledged` once the hub acknowledged every event, or `failed` on a send failure or when
- * the deadline passes (events not yet in a batch are withdrawn; ones already sent may still land,
- * and their message ids let consumers drop the duplicates of the client's retry). A client that
- * hangs up withdraws its events too.
- */
-function awaitAcknowledgement(
-  res: ServerResponse,
-  ticket: Ticket,
-  deadlineMs: number,
-  outcome: { acknowledged(): void; failed(error: unknown): void },
-): void {
-  let settled = false;
-  const settle = (): boolean => {
-    if (settled) return false;
-    settled = true;
-    clearTimeout(timer);
-    res.removeListener('close', onClose);
-    return true;
-  };
-  const timer = setTimeout(() => {
-    if (!settle()) return;
-    const error = new GatewayError(
-      'GW_ERR_DEADLINE',
-      `Event Hubs did not acknowledge the events within ${deadlineMs} ms; retry with the same message ids.`,
-    );
-    ticket.withdraw(error);
-    outcome.failed(error);
-  }, deadlineMs);
-  const onClose = (): void => {
-    if (settle()) {
-      ticket.withdraw(
-        new GatewayError(
-          'GW_ERR_BAD_REQUEST',
-          'The client closed the connection before the acknowledgement.',
-        ),
-      );
-    }
-  };
-  res.on('close', onClose);
-  ticket.acknowledged.then(
-    () => {
-      if (settle()) outcome.acknowledged();
-    },
-    (error: unknown) => {
-      if (settle()) outcome.failed(error);
-    },
-  );
 }

@@ -35,6 +35,9 @@ export interface EventProblem {
   readonly message: string;
 }
 
+/** Why one reading was refused: its schema (or message id), or its partition key. */
+export type ReadingFailure = 'GW_ERR_VALIDATION' | 'GW_ERR_PARTITION_KEY';
+
 export function prepareEvents(
   type: EventType,
   parsed: readonly ParsedEvent[],
@@ -49,67 +52,15 @@ export function prepareEvents(
     problemCount++;
     if (problems.length < MAX_REPORTED_ERRORS) problems.push(problem);
   };
-  const keyPointer = type.settings.partitionKey;
-  const idPointer = `/${escapeToken(context.messageIdField)}`;
 
   for (let index = 0; index < parsed.length; index++) {
-    const { value, raw } = parsed[index] as ParsedEvent;
-    if (!type.validate(value)) {
+    const prepared = prepareEvent(type, parsed[index] as ParsedEvent, index, context, report);
+    if (typeof prepared === 'string') {
       failedEvents++;
-      schemaFailures++;
-      for (const error of type.validate.errors ?? []) {
-        report({ index, pointer: pointerOf(error), message: error.message ?? 'is invalid' });
-      }
-      continue;
-    }
-    const partitionKey = resolvePointer(value, type.partitionKeyPath);
-    if (typeof partitionKey !== 'string' || partitionKey.length === 0) {
-      failedEvents++;
-      report({ index, pointer: keyPointer, message: 'partition key must be a non-empty string' });
-      continue;
-    }
-    if (partitionKey.length > MAX_PARTITION_KEY_LENGTH) {
-      failedEvents++;
-      report({
-        index,
-        pointer: keyPointer,
-        message: `partition key must be at most ${MAX_PARTITION_KEY_LENGTH} characters`,
-      });
-      continue;
-    }
-    const clientId = (value as Record<string, unknown>)[context.messageIdField];
-    let messageId: string;
-    if (clientId === undefined) {
-      messageId = context.newId();
-    } else if (
-      typeof clientId === 'string' &&
-      clientId.length > 0 &&
-      clientId.length <= MAX_MESSAGE_ID_LENGTH
-    ) {
-      messageId = clientId;
+      if (prepared === 'GW_ERR_VALIDATION') schemaFailures++;
     } else {
-      failedEvents++;
-      schemaFailures++;
-      report({
-        index,
-        pointer: idPointer,
-        message: `message id must be a string of 1 to ${MAX_MESSAGE_ID_LENGTH} characters`,
-      });
-      continue;
+      events[index] = prepared;
     }
-    events[index] = {
-      partitionKey,
-      messageId,
-      body: raw,
-      contentType: EVENT_CONTENT_TYPE,
-      properties: {
-        partitionKey,
-        eventType: type.name,
-        schemaVersion: type.settings.schemaVersion,
-        receivedAt: context.receivedAt,
-        requestId: context.requestId,
-      },
-    };
   }
 
   if (problemCount > 0) {
@@ -126,6 +77,72 @@ export function prepareEvents(
     );
   }
   return events;
+}
+
+/**
+ * One reading → its event, or why it was refused (each problem goes to `report` with `index`).
+ * The per-reading core of `prepareEvents`, also used where readings are decided one by one
+ * (lenient handling, dry runs: see reading-decisions.ts).
+ */
+export function prepareEvent(
+  type: EventType,
+  reading: ParsedEvent,
+  index: number,
+  context: PrepareContext,
+  report: (problem: EventProblem) => void,
+): OutgoingEvent | ReadingFailure {
+  const { value, raw } = reading;
+  if (!type.validate(value)) {
+    for (const error of type.validate.errors ?? []) {
+      report({ index, pointer: pointerOf(error), message: error.message ?? 'is invalid' });
+    }
+    return 'GW_ERR_VALIDATION';
+  }
+  const keyPointer = type.settings.partitionKey;
+  const partitionKey = resolvePointer(value, type.partitionKeyPath);
+  if (typeof partitionKey !== 'string' || partitionKey.length === 0) {
+    report({ index, pointer: keyPointer, message: 'partition key must be a non-empty string' });
+    return 'GW_ERR_PARTITION_KEY';
+  }
+  if (partitionKey.length > MAX_PARTITION_KEY_LENGTH) {
+    report({
+      index,
+      pointer: keyPointer,
+      message: `partition key must be at most ${MAX_PARTITION_KEY_LENGTH} characters`,
+    });
+    return 'GW_ERR_PARTITION_KEY';
+  }
+  const clientId = (value as Record<string, unknown>)[context.messageIdField];
+  let messageId: string;
+  if (clientId === undefined) {
+    messageId = context.newId();
+  } else if (
+    typeof clientId === 'string' &&
+    clientId.length > 0 &&
+    clientId.length <= MAX_MESSAGE_ID_LENGTH
+  ) {
+    messageId = clientId;
+  } else {
+    report({
+      index,
+      pointer: `/${escapeToken(context.messageIdField)}`,
+      message: `message id must be a string of 1 to ${MAX_MESSAGE_ID_LENGTH} characters`,
+    });
+    return 'GW_ERR_VALIDATION';
+  }
+  return {
+    partitionKey,
+    messageId,
+    body: raw,
+    contentType: EVENT_CONTENT_TYPE,
+    properties: {
+      partitionKey,
+      eventType: type.name,
+      schemaVersion: type.settings.schemaVersion,
+      receivedAt: context.receivedAt,
+      requestId: context.requestId,
+    },
+  };
 }
 
 /** Where the problem is: ajv's instance path, plus the property name when the error is about one. */

@@ -25,6 +25,12 @@ export interface GatewayMetrics {
   eventsAccepted(type: string, n: number): void;
   /** `n` events of `type` were refused (`reason`: an error code such as `GW_ERR_VALIDATION`). */
   eventsRejected(type: string, reason: string, n: number): void;
+  /** `n` readings of `type` went to the dead-letter hub (`reason`: why, an error code). */
+  eventsDeadLettered(type: string, reason: string, n: number): void;
+  /** `n` readings of `type` were stored flagged (`reason`: `late` or `future`). */
+  eventsFlagged(type: string, reason: 'late' | 'future', n: number): void;
+  /** One reading's event-time lag (receive time − reading time, seconds) for a type with eventTime rules. */
+  eventTimeLag(type: string, seconds: number): void;
   /** A SAS token of `kind` (e.g. `send`, `listen`) was issued. */
   tokensIssued(kind: string): void;
   /** A request was refused with 429 by the `budget` limiter (`events`, `tokens`, ...). */
@@ -54,6 +60,8 @@ const EVENTS_PER_BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500
 const BYTES_PER_BATCH_BUCKETS = [1024, 4096, 16384, 65536, 131072, 262144, 524288, 786432, 1048576];
 const SEND_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const OTHER = 'other';
+/** Event-time lag, seconds: negative buckets catch clocks running ahead, the top ones replays. */
+const LAG_SECONDS_BUCKETS = [-3600, -300, -60, -10, -1, 0, 1, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400];
 
 /** A cache of bound children keyed by a joined label string, folding into `other` past a cap. */
 function boundChildren<C>(bind: (values: readonly string[]) => C, cap: number): (...values: string[]) => C {
@@ -175,6 +183,30 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     registers,
   });
 
+  // ---- per-reading outcomes (lenient handling, dead letters, event-time rules) -----------------
+  const deadLettered = new Counter({
+    name: `${prefix}events_dead_lettered_total`,
+    help: 'Readings sent to the dead-letter hub, by event type and reason (error code).',
+    labelNames: ['type', 'reason'] as const,
+    registers,
+  });
+  const flagged = new Counter({
+    name: `${prefix}events_flagged_total`,
+    help: 'Readings stored with a late or future flag, by event type and reason.',
+    labelNames: ['type', 'reason'] as const,
+    registers,
+  });
+  const lag = new Histogram({
+    name: `${prefix}event_time_lag_seconds`,
+    help: 'Receive time minus reading time, by event type (types with eventTime settings only).',
+    labelNames: ['type'] as const,
+    buckets: LAG_SECONDS_BUCKETS,
+    registers,
+  });
+  const deadLetteredChild = boundChildren(([t, r]) => deadLettered.labels(t ?? '', r ?? ''), cap);
+  const flaggedChild = boundChildren(([t, r]) => flagged.labels(t ?? '', r ?? ''), cap);
+  const lagChild = boundChildren(([t]) => lag.labels(t ?? ''), cap);
+
   // Only event types (and the reasons paired with them) can be invented by clients; every other
   // label comes from our own code (route patterns, partition ids, error codes), so it is uncapped.
   const requestChild = boundChildren(([m, r, s]) => requests.labels(m ?? '', r ?? '', s ?? ''), Infinity);
@@ -212,6 +244,9 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     batcherObserver,
     eventsAccepted: (type, n) => acceptedChild(type).inc(n),
     eventsRejected: (type, reason, n) => rejectedChild(type, reason).inc(n),
+    eventsDeadLettered: (type, reason, n) => deadLetteredChild(type, reason).inc(n),
+    eventsFlagged: (type, reason, n) => flaggedChild(type, reason).inc(n),
+    eventTimeLag: (type, seconds) => lagChild(type).observe(seconds),
     tokensIssued: (kind) => tokensChild(kind).inc(),
     rateLimited: (budget) => rateLimitedChild(budget).inc(),
     rateLimitStoreState: (up) => {

@@ -21,7 +21,16 @@ describe('loadConfig', () => {
       maxBodyBytes: 1048576,
       requestDeadlineMs: 10000,
     });
-    expect(config.target).toEqual({ kind: 'embedded-emulator', port: 5672, eventHubName: 'telemetry' });
+    expect(config.target).toEqual({
+      kind: 'embedded-emulator',
+      port: 5672,
+      eventHubName: 'telemetry',
+      hubs: [
+        { name: 'telemetry', partitionCount: 4 },
+        { name: 'dead-letter', partitionCount: 2 },
+      ],
+    });
+    expect(config.ingest.deadLetterHub).toBe('dead-letter');
     expect(config.batching.maxBufferedBytes).toBe(64 * 1024 * 1024);
     expect(config.log).toEqual({ level: 'info', pretty: true });
   });

@@ -403,6 +403,31 @@ describe('POST /v1/events/{type} against the contract', () => {
     for (const res of answers) expectDocumented(res, EVENTS, 'post');
   });
 
+  it('when readings are handled leniently or dry-run, then 207, 200 and 422 answers match', async () => {
+    const sensor = uniqueSensorId('contract');
+    const mixed = [reading(sensor), { ...reading(sensor), temperature: 'warm' }];
+    const lenient = await postEvents().set('Prefer', 'handling=lenient').send(mixed);
+    expect(lenient.status).toBe(207);
+    expect(lenient.headers['preference-applied']).toBe('handling=lenient');
+    expectDocumented(lenient, EVENTS, 'post');
+    const dry = await postEvents()
+      .set('Prefer', 'dry-run')
+      .send([reading(sensor)]);
+    expect({ status: dry.status, dryRun: (dry.body as { dryRun?: boolean }).dryRun }).toEqual({
+      status: 200,
+      dryRun: true,
+    });
+    expectDocumented(dry, EVENTS, 'post');
+    const dryLenient = await postEvents().set('Prefer', 'handling=lenient, dry-run').send(mixed);
+    expect(dryLenient.status).toBe(207);
+    expectDocumented(dryLenient, EVENTS, 'post');
+    const allRefused = await postEvents()
+      .set('Prefer', 'handling=lenient')
+      .send([{ ...reading(sensor), temperature: 'warm' }]);
+    expect(allRefused.status).toBe(422);
+    expectDocumented(allRefused, EVENTS, 'post');
+  });
+
   it('when a key spends its events budget, then 429 with Retry-After and RateLimit headers', async () => {
     // Cheap refusals (415) still count against the budget, which runs before the route.
     for (let i = 0; i < EVENTS_PER_MINUTE; i++) {
@@ -431,6 +456,32 @@ describe('POST /v1/events/{type} against the contract', () => {
       requestId: answer.headers['x-request-id'],
     });
     expectDocumented(answer, EVENTS, 'post');
+  });
+});
+
+const TYPES = '/v1/event-types';
+const SCHEMA = '/v1/event-types/{type}/schema';
+
+describe('GET /v1/event-types and their schemas against the contract', () => {
+  it('when a writer asks, then the list and the schema match', async () => {
+    expectDocumented(await t.request.get('/v1/event-types').set(as(writer)), TYPES, 'get');
+    const schema = await t.request.get('/v1/event-types/telemetry/schema').set(as(writer));
+    expect(schema.status).toBe(200);
+    expectDocumented(schema, SCHEMA, 'get');
+  });
+
+  it('when refused, then every problem matches', async () => {
+    const answers: [Answer, string, string][] = [
+      [await t.request.get('/v1/event-types'), TYPES, 'get'], // 401
+      [await t.request.get('/v1/event-types').set(as(tokensOnly)), TYPES, 'get'], // 403 scope
+      [await t.request.post('/v1/event-types').set(as(writer)), TYPES, OTHER], // 405
+      [await t.request.get('/v1/event-types/telemetry/schema'), SCHEMA, 'get'], // 401
+      [await t.request.get('/v1/event-types/telemetry/schema').set(as(tokensOnly)), SCHEMA, 'get'], // 403
+      [await t.request.get('/v1/event-types/nope/schema').set(as(writer)), SCHEMA, 'get'], // 404
+      [await t.request.delete('/v1/event-types/telemetry/schema').set(as(writer)), SCHEMA, OTHER], // 405
+    ];
+    expect(answers.map(([res]) => res.status)).toEqual([401, 403, 405, 401, 403, 404, 405]);
+    for (const [res, path, method] of answers) expectDocumented(res, path, method);
   });
 });
 
