@@ -138,7 +138,6 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     maxEventsPerBatch: config.batching.maxEventsPerBatch,
     maxBufferedBytes: config.batching.maxBufferedBytes,
     partitionRefreshMs: config.batching.partitionRefreshMs,
-    ...(deps.partitionMap === undefined ? {} : { partitionMap: deps.partitionMap }),
     retry: config.batching.retry,
     // Refuse new work (503 + Retry-After) once the queue's wait eats half a request's deadline:
     // accepting more would only turn into requests that time out after their events were sent.
@@ -146,6 +145,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
   const batcher = createBatcher({
     ...batcherOptions,
+    // The main hub's map only: a dead-letter hub has partitions of its own.
+    ...(deps.partitionMap === undefined ? {} : { partitionMap: deps.partitionMap }),
     sink,
     observer: deps.batcherObserver ?? metrics.batcherObserver,
   });
