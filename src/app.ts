@@ -21,6 +21,7 @@ import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
 import { createFastIngest, type RequestListener } from './http/fast-ingest';
 import { hardenApp, securityHeaderList, securityHeaders } from './http/hardening';
 import { authFailureLimit, type RateLimits } from './http/rate-limit';
+import type { BodyBudget } from './ingest/body-budget';
 import type { EventTypeRegistry } from './ingest/event-types';
 import { EVENT_TYPES_PATH, eventTypesRoutes, SCHEMA_PATH } from './ingest/event-types-route';
 import {
@@ -69,6 +70,8 @@ export interface AppDeps {
   readonly tokenIssuer?: TokenIssuer;
   /** GET /openapi.yaml (`openApiRoute`, built at start because it reads the file); absent: not mounted. */
   readonly openApi?: RequestListener;
+  /** Memory of bodies being read, shared with the batcher's cap (`createBodyBudget`); absent: unbounded. */
+  readonly bodyBudget?: BodyBudget;
   /** Injected for tests; default wall clock and random UUIDs. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -103,6 +106,10 @@ function createIngest(deps: AppDeps): IngestHandler {
     deadLetter: deps.deadLetterBatcher,
     logger: deps.logger,
     maxBodyBytes: deps.config.http.maxBodyBytes,
+    maxInflationRatio: deps.config.http.maxInflationRatio,
+    maxEventsPerRequest: deps.config.http.maxEventsPerRequest,
+    bodyBudget: deps.bodyBudget,
+    chargeEvents: deps.rateLimits?.chargeEvents,
     requestDeadlineMs: deps.config.http.requestDeadlineMs,
     messageIdField: deps.config.ingest.messageIdField,
     now: deps.now,

@@ -30,6 +30,9 @@ export const ERRORS = {
   GW_ERR_DEADLINE: { status: 503, title: 'Events not acknowledged in time', retryable: true },
   GW_ERR_SHUTTING_DOWN: { status: 503, title: 'Gateway shutting down', retryable: true },
   GW_ERR_UNAVAILABLE: { status: 503, title: 'Service unavailable', retryable: true },
+  // Bounded requests and the HTTP edge (checked before the body where possible).
+  GW_ERR_TOO_MANY_EVENTS: { status: 413, title: 'Too many events in one request', retryable: false },
+  GW_ERR_EXPECTATION_FAILED: { status: 417, title: 'Expectation not supported', retryable: false },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERRORS;

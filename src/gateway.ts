@@ -23,6 +23,7 @@ import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
 import { createRedisBudgetStore, type RedisBudgetStore } from './http/rate-limit-store';
 import { checkDeadLetterRules, deadLetterTarget } from './ingest/dead-letter-hub';
+import { createBodyBudget } from './ingest/body-budget';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import type { MetricsExposition } from './observability/cluster-metrics';
 import { createLogger, type Logger } from './observability/logger';
@@ -190,6 +191,11 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     serveMetrics: config.ops.metricsPort === undefined,
     metricsExposition: exposition,
     openApi: openApiRoute(),
+    // Bodies being read and events waiting for the hub share MAX_BUFFERED_BYTES.
+    bodyBudget: createBodyBudget({
+      maxBytes: config.batching.maxBufferedBytes,
+      bufferedBytes: () => batcher.stats.bufferedBytes,
+    }),
     ...deps.app,
   });
   // Timeouts are checked on a timer fixed at creation, so they go into createServer's options.

@@ -38,6 +38,8 @@ export interface Config {
     readonly host: string;
     readonly maxBodyBytes: number;
     readonly requestDeadlineMs: number;
+    readonly maxEventsPerRequest: number;
+    readonly maxInflationRatio: number;
   };
   readonly target: Target;
   readonly batching: {
@@ -289,6 +291,8 @@ function toConfig(
       host: v.HOST,
       maxBodyBytes: v.MAX_BODY_BYTES,
       requestDeadlineMs: v.REQUEST_DEADLINE_MS,
+      maxEventsPerRequest: v.MAX_EVENTS_PER_REQUEST,
+      maxInflationRatio: v.MAX_INFLATION_RATIO,
     },
     target,
     batching: {

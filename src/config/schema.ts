@@ -125,6 +125,23 @@ export const CONFIG_VARIABLES = {
     default: 1 * MIB,
     description: 'Largest request body accepted, checked on the wire and again after gunzip.',
   },
+  // Bounded work per request: refused before the readings are parsed.
+  MAX_EVENTS_PER_REQUEST: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100000,
+    default: 1000,
+    description:
+      'Readings one request may carry (array elements or NDJSON lines), counted before any is parsed; past it 413.',
+  },
+  MAX_INFLATION_RATIO: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100000,
+    default: 200,
+    description:
+      'How many times its compressed size a gzip body may inflate to (telemetry compresses 5-50x); past it 413.',
+  },
   LOG_LEVEL: {
     type: 'string',
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -189,7 +206,8 @@ export const CONFIG_VARIABLES = {
     type: 'integer',
     minimum: 0,
     default: 6000,
-    description: 'Requests per minute each API key may make to POST /v1/events/{type} (0 = unlimited).',
+    description:
+      'Readings per minute each API key may send to POST /v1/events/{type}; every request counts at least one (0 = unlimited).',
   },
   RATE_LIMIT_TOKENS_PER_MINUTE: {
     type: 'integer',

@@ -11,6 +11,11 @@
  * Express's `trust proxy`; see trust-proxy.ts). Budgets are counted in this process's memory, or,
  * with `REDIS_URL`, in Redis (rate-limit-store.ts) so every replica and worker shares one budget
  * per key; a failing shared store lets requests through uncounted (`passOnStoreError`), never 5xx.
+ * The events budget counts readings: a request pays one on arrival (before its body is read, so
+ * a refusal costs nothing), and once its body is counted the ingest route charges the rest
+ * (`chargeEvents`), so a key's budget bounds the readings it makes the gateway parse and send,
+ * not only its requests. A request that passes the remaining budget is still served; the next
+ * one is refused.
  * Refusals are 429 problem+json (`GW_ERR_RATE_LIMITED`) with `Retry-After`, and every counted
  * response carries the IETF draft-7 `RateLimit` and `RateLimit-Policy` headers (draft-7 rather than
  * draft-8 because draft-8 hashes the key for every request and needs Express's `res.append`).
@@ -18,7 +23,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
-import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
+import {
+  ipKeyGenerator,
+  MemoryStore,
+  rateLimit,
+  type RateLimitRequestHandler,
+  type Store,
+} from 'express-rate-limit';
 import { getPrincipal } from '../auth';
 import { GatewayError } from '../errors';
 import { requestIdOf } from '../observability/request-id';
@@ -52,6 +63,8 @@ export interface RateLimitSettings {
 
 export interface RateLimits {
   readonly events: RateLimitRequestHandler | undefined;
+  /** Charges `readings - 1` more to the request's events budget (its arrival paid one). */
+  readonly chargeEvents: (req: IncomingMessage, readings: number) => void;
   readonly tokens: RateLimitRequestHandler | undefined;
   readonly auth: RateLimitRequestHandler | undefined;
 }
@@ -117,6 +130,23 @@ export function createRateLimit(options: RateLimitOptions): RateLimitRequestHand
 
 const SILENT = { error: () => undefined, warn: () => undefined };
 
+/**
+ * `chargeEvents` for a budget counted in `store`: one increment per reading past the first (the
+ * Store interface counts one hit a call). Fire and forget: the request is already admitted, and a
+ * failing store must not fail it.
+ */
+function chargeTo(
+  store: Store | undefined,
+  keyOf: (req: IncomingMessage) => string,
+): RateLimits['chargeEvents'] {
+  if (store === undefined) return () => undefined;
+  return (req, readings) => {
+    if (!(readings > 1)) return;
+    const key = keyOf(req);
+    for (let i = 1; i < readings; i++) void Promise.resolve(store.increment(key)).catch(() => undefined);
+  };
+}
+
 /** The gateway's three budgets from its settings; `storeFor` gives each its shared store. */
 export function createRateLimits(
   settings: RateLimitSettings,
@@ -126,13 +156,17 @@ export function createRateLimits(
   const common = { windowMs: settings.windowMs, ...(onLimited === undefined ? {} : { onLimited }) };
   const store = (budget: RateLimitBudget): { store?: Store } =>
     storeFor === undefined ? {} : { store: storeFor(budget) };
+  // The events store is named here (not left to the limiter) so the route can charge readings.
+  const eventsStore =
+    settings.eventsPerMinute === 0 ? undefined : (storeFor?.('events') ?? new MemoryStore());
   return {
     events: createRateLimit({
       ...common,
-      ...store('events'),
+      ...(eventsStore === undefined ? {} : { store: eventsStore }),
       budget: 'events',
       perMinute: settings.eventsPerMinute,
     }),
+    chargeEvents: chargeTo(eventsStore, rateLimitKey),
     tokens: createRateLimit({
       ...common,
       ...store('tokens'),

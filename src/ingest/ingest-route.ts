@@ -17,10 +17,11 @@ import { GatewayError } from '../errors';
 import { sendProblem } from '../http/problem';
 import type { Logger } from '../observability/logger';
 import { requestIdOf } from '../observability/request-id';
+import type { BodyBudget } from './body-budget';
 import { bodyEncodingOf, bodyFormatOf } from './content-type';
 import type { EventTypeRegistry } from './event-types';
 import { awaitAcknowledgement } from './await-acknowledgement';
-import { parseBody } from './parse-body';
+import { DEFAULT_MAX_EVENTS, parseBody, type ParsedEvent } from './parse-body';
 import {
   createPerReadingIngest,
   type AuthorizeReadings,
@@ -40,6 +41,14 @@ export interface IngestRouteOptions {
   readonly deadLetter?: Pick<Batcher, 'enqueue' | 'placement'> | undefined;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** Gzip bodies may not inflate past this many times their compressed size (MAX_INFLATION_RATIO). */
+  readonly maxInflationRatio?: number;
+  /** Readings one request may carry, counted before any is parsed (MAX_EVENTS_PER_REQUEST). */
+  readonly maxEventsPerRequest?: number;
+  /** Memory held by bodies being read, shared with the batcher's cap (MAX_BUFFERED_BYTES). */
+  readonly bodyBudget?: BodyBudget;
+  /** Charges the key's events budget for a request's readings (the request itself paid one). */
+  readonly chargeEvents?: (req: IncomingMessage, readings: number) => void;
   /** How long a request waits for the acknowledgement once its events are enqueued. */
   readonly requestDeadlineMs: number;
   readonly messageIdField: string;
@@ -71,6 +80,9 @@ export interface Receipt {
   readonly events: readonly { readonly messageId: string; readonly partitionId: string }[];
 }
 
+/** MAX_INFLATION_RATIO's default (src/config/schema.ts). */
+export const DEFAULT_MAX_INFLATION_RATIO = 200;
+
 export function createIngestHandler(options: IngestRouteOptions): IngestHandler {
   const { eventTypes, batcher, logger, maxBodyBytes, requestDeadlineMs, messageIdField, authorize } = options;
   const now = options.now ?? (() => new Date());
@@ -86,6 +98,12 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
     logger,
     observer,
   });
+  const bodyLimits = {
+    maxBodyBytes,
+    maxInflationRatio: options.maxInflationRatio ?? DEFAULT_MAX_INFLATION_RATIO,
+  };
+  const maxEvents = options.maxEventsPerRequest ?? DEFAULT_MAX_EVENTS;
+  const { bodyBudget, chargeEvents } = options;
 
   return function ingest(req, res) {
     const requestId = requestIdOf(req, res);
@@ -114,10 +132,19 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
       const format = bodyFormatOf(req.headers['content-type']);
       const encoding = bodyEncodingOf(req.headers['content-encoding']);
       const receivedAt = now().toISOString();
-      readBody(req, encoding, maxBodyBytes)
+      readBody(req, encoding, bodyLimits, bodyBudget)
         .then((body) => {
-          const parsed = parseBody(body, format);
+          let parsed: ParsedEvent[];
+          try {
+            parsed = parseBody(body, format, maxEvents);
+          } catch (error) {
+            // A body refused for its count scanned `maxEvents` readings: they cost the budget.
+            if (error instanceof GatewayError && error.code === 'GW_ERR_TOO_MANY_EVENTS')
+              chargeEvents?.(req, maxEvents + 1);
+            throw error;
+          }
           count = parsed.length;
+          if (count > 1) chargeEvents?.(req, count);
           const prefer = req.headers.prefer;
           const preferences = prefer === undefined ? DEFAULT_PREFERENCES : parsePreferences(prefer);
           if (preferences.lenient || preferences.dryRun || type.eventTime !== undefined) {

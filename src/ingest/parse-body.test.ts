@@ -66,6 +66,54 @@ describe('parseBody', () => {
   });
 });
 
+describe('parseBody limits', () => {
+  it('when an array holds more events than the cap, then 413 before anything is parsed', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const body = Buffer.from(`[${Array.from({ length: 350_000 }, () => '{}').join(',')}]`);
+      expect(() => parseBody(body, 'json', 1000)).toThrow(
+        expect.objectContaining({ code: 'GW_ERR_TOO_MANY_EVENTS', status: 413, extensions: { limit: 1000 } }),
+      );
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(parseBody(Buffer.from('[{},{},{}]'), 'json', 3)).toHaveLength(3);
+    expect(() => parseBody(Buffer.from('[{},{},{},{}]'), 'json', 3)).toThrow('more than 3 events');
+  });
+
+  it('when NDJSON holds more lines than the cap, then 413 after parsing only the first cap lines', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const body = Buffer.from(Array.from({ length: 100_000 }, () => '{}').join('\n'));
+      expect(() => parseBody(body, 'ndjson', 1000)).toThrow(
+        expect.objectContaining({ code: 'GW_ERR_TOO_MANY_EVENTS' }),
+      );
+      expect(parse).toHaveBeenCalledTimes(1000);
+    } finally {
+      parse.mockRestore();
+    }
+    expect(parseBody(Buffer.from('{}\n\n{}\n'), 'ndjson', 2)).toHaveLength(2);
+  });
+
+  it('when a small reading sits in a big body, then its bytes are copied out and the body is not kept', () => {
+    const body = Buffer.from(`[{"a":1}${' '.repeat(1 << 20)}]`);
+    const [event] = parseBody(body, 'json');
+    expect(event?.raw.toString()).toBe('{"a":1}');
+    expect(event?.raw.buffer).not.toBe(body.buffer);
+    expect(event?.raw.buffer.byteLength).toBe(7);
+  });
+
+  it('when the events fill their body, then they stay views of it (no copy)', () => {
+    const text = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i, pad: 'x'.repeat(50) })));
+    const own = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    own.write(text);
+    const events = parseBody(own, 'json');
+    expect(events).toHaveLength(200);
+    for (const event of events) expect(event.raw.buffer).toBe(own.buffer);
+  });
+});
+
 describe('splitArray', () => {
   it('when elements are primitives and nested arrays, then the split matches JSON.parse', () => {
     const text = '[1, "a\\\\", [2, [3]], null, {"x": "]"}]';

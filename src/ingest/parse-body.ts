@@ -1,8 +1,14 @@
 /**
  * Request body bytes → events, each with its parsed value and its own bytes as received. The
  * bytes matter: the hub gets each event's JSON exactly as the device sent it (byte for byte), not
- * a re-serialisation. A JSON body is parsed once with `JSON.parse`; for an array, one byte scan
- * finds where each element starts and ends, so slicing costs no copy. NDJSON is one parse a line.
+ * a re-serialisation. For an array, one byte scan finds where each element starts and ends, and
+ * counts them: past `maxEvents` the body is refused (413) before anything is parsed, so a small
+ * body of `[{},{},…]` costs a short scan, not a parse of 350k objects. Within the cap the body is
+ * parsed once with `JSON.parse`. NDJSON is counted the same way, then one parse a line.
+ *
+ * The events' bytes are views of the body. When they are a small part of the memory the body
+ * holds (padding, indentation, a gzip output buffer), they are copied out into one buffer of
+ * their own size, so what waits for the hub is what the buffer cap is charged for.
  * Pure; throws `GatewayError` (400) naming line, column and position on malformed input.
  */
 import { GatewayError } from '../errors';
@@ -12,9 +18,18 @@ export type BodyFormat = 'json' | 'ndjson';
 
 export interface ParsedEvent {
   readonly value: unknown;
-  /** The event's JSON bytes as received (surrounding whitespace trimmed); a view, not a copy. */
+  /** The event's JSON bytes as received (surrounding whitespace trimmed). */
   readonly raw: Buffer;
 }
+
+/** Readings per request when the caller names no cap (MAX_EVENTS_PER_REQUEST's default). */
+export const DEFAULT_MAX_EVENTS = 1000;
+
+/**
+ * The events' bytes are copied out of the body when it holds more than this many bytes beyond
+ * theirs (and more than a quarter of theirs): below it, the copy would cost more than it frees.
+ */
+const COMPACT_MIN_WASTE = 4096;
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -25,14 +40,26 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
-export function parseBody(body: Buffer, format: BodyFormat): ParsedEvent[] {
-  const events = format === 'json' ? parseJson(body) : parseNdjson(body);
+export function parseBody(body: Buffer, format: BodyFormat, maxEvents = DEFAULT_MAX_EVENTS): ParsedEvent[] {
+  const events = format === 'json' ? parseJson(body, maxEvents) : parseNdjson(body, maxEvents);
   if (events.length === 0) throw new GatewayError('GW_ERR_BAD_REQUEST', 'The body holds no events.');
-  return events;
+  return compact(events, body);
 }
 
-function parseJson(body: Buffer): ParsedEvent[] {
+/** 413 for a body holding more readings than one request may carry. */
+export function tooManyEvents(limit: number): GatewayError {
+  return new GatewayError(
+    'GW_ERR_TOO_MANY_EVENTS',
+    `The body holds more than ${limit} events; send at most ${limit} per request.`,
+    { extensions: { limit } },
+  );
+}
+
+function parseJson(body: Buffer, maxEvents: number): ParsedEvent[] {
   const untrimmed = withoutBom(body);
+  const bytes = trim(untrimmed, 0, untrimmed.length);
+  // Counted (and refused past the cap) before anything is parsed.
+  const raws = bytes[0] === OPEN_BRACKET ? splitArray(bytes, maxEvents) : undefined;
   const text = untrimmed.toString('utf8'); // untrimmed, so error lines and columns match the body
   let value: unknown;
   try {
@@ -40,11 +67,9 @@ function parseJson(body: Buffer): ParsedEvent[] {
   } catch (error) {
     throw badJson(text, error, 0, 0);
   }
-  const bytes = trim(untrimmed, 0, untrimmed.length);
   if (Array.isArray(value)) {
-    const raws = splitArray(bytes);
     // The scan and JSON.parse read the same valid text, so they agree; guard anyway.
-    if (raws.length !== value.length) throw new GatewayError('GW_ERR_INTERNAL', 'Array split mismatch.');
+    if (raws?.length !== value.length) throw new GatewayError('GW_ERR_INTERNAL', 'Array split mismatch.');
     return value.map((element: unknown, index) => ({ value: element, raw: raws[index] as Buffer }));
   }
   if (typeof value === 'object' && value !== null) return [{ value, raw: bytes }];
@@ -54,7 +79,7 @@ function parseJson(body: Buffer): ParsedEvent[] {
   );
 }
 
-function parseNdjson(body: Buffer): ParsedEvent[] {
+function parseNdjson(body: Buffer, maxEvents: number): ParsedEvent[] {
   const bytes = withoutBom(body);
   const events: ParsedEvent[] = [];
   let lineNumber = 0;
@@ -64,6 +89,7 @@ function parseNdjson(body: Buffer): ParsedEvent[] {
     lineNumber++;
     const line = trim(bytes, start, end);
     if (line.length > 0) {
+      if (events.length === maxEvents) throw tooManyEvents(maxEvents);
       const text = line.toString('utf8');
       let value: unknown;
       try {
@@ -104,10 +130,11 @@ function badJson(text: string, error: unknown, lineOffset: number, columnOffset:
 }
 
 /**
- * Byte ranges of the top-level elements of a valid JSON array. Inside strings only `"` and `\`
- * matter; UTF-8 continuation bytes are never ASCII, so a byte scan is safe.
+ * Byte ranges of the top-level elements of a valid JSON array; throws `tooManyEvents` as soon as
+ * an element past `maxEvents` begins. Inside strings only `"` and `\` matter; UTF-8 continuation
+ * bytes are never ASCII, so a byte scan is safe.
  */
-export function splitArray(bytes: Buffer): Buffer[] {
+export function splitArray(bytes: Buffer, maxEvents = Number.POSITIVE_INFINITY): Buffer[] {
   const parts: Buffer[] = [];
   let depth = 0;
   let inString = false;
@@ -135,11 +162,31 @@ export function splitArray(bytes: Buffer): Buffer[] {
         continue;
       }
     } else if (b === COMMA && depth === 1) {
+      if (parts.length + 1 >= maxEvents) throw tooManyEvents(maxEvents);
       parts.push(trim(bytes, start, i));
       start = i + 1;
     }
   }
   return parts;
+}
+
+/**
+ * The events with their bytes copied into one buffer of their own total size when the body's
+ * memory is mostly something else; otherwise as they are (views of the body, no copy).
+ */
+function compact(events: ParsedEvent[], body: Buffer): ParsedEvent[] {
+  let kept = 0;
+  for (const event of events) kept += event.raw.length;
+  const waste = body.buffer.byteLength - kept;
+  if (waste <= COMPACT_MIN_WASTE || waste <= kept / 4) return events;
+  const copy = Buffer.allocUnsafeSlow(kept);
+  let at = 0;
+  return events.map(({ value, raw }) => {
+    raw.copy(copy, at);
+    const own = copy.subarray(at, at + raw.length);
+    at += raw.length;
+    return { value, raw: own };
+  });
 }
 
 function isSpace(b: number | undefined): boolean {

@@ -83,6 +83,26 @@ describe('prepareEvents', () => {
   it('when very many events fail, then the list is capped and the count is given', () => {
     const error = failure(Array.from({ length: 200 }, () => reading({ humidity: 101 })));
     expect((error.extensions.errors as unknown[]).length).toBe(MAX_REPORTED_ERRORS);
-    expect(error.extensions).toMatchObject({ errorCount: 200, truncated: true });
+    expect(error.extensions).toMatchObject({ errorCount: MAX_REPORTED_ERRORS, truncated: true });
+    expect(error.message).toContain(`of the first ${MAX_REPORTED_ERRORS} of 200 event(s) failed`);
+  });
+
+  it('when the report is full, then the remaining events are not validated', () => {
+    const validated: unknown[] = [];
+    const counting = Object.assign(
+      (value: unknown) => {
+        validated.push(value);
+        return telemetry.validate(value);
+      },
+      { errors: null },
+    );
+    Object.defineProperty(counting, 'errors', { get: () => telemetry.validate.errors });
+    const type = { ...telemetry, validate: counting as unknown as typeof telemetry.validate };
+    const values = Array.from({ length: 1000 }, () => ({}));
+    expect(() =>
+      prepareEvents(type, parseBody(Buffer.from(JSON.stringify(values)), 'json'), context),
+    ).toThrow('validation stopped');
+    // `{}` misses two required fields: 25 events fill the report of 50.
+    expect(validated.length).toBe(MAX_REPORTED_ERRORS / 2);
   });
 });

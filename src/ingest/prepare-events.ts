@@ -1,8 +1,10 @@
 /**
  * Parsed events → events ready for the batcher: schema validation, partition key, message id and
- * application properties, in one pass over the request's events. All-or-nothing: any failure
- * throws a 422 listing each failing event's index, JSON pointer and message (capped), and no
- * event is returned. Pure: the clock and id generator come in through `context`.
+ * application properties, in one pass over the request's events, one event at a time. All-or-nothing:
+ * any failure throws a 422 listing each failing event's index, JSON pointer and message, and no
+ * event is returned. The pass stops once the report holds MAX_REPORTED_ERRORS problems (a refused
+ * request costs at most that much validation; `truncated` says more may follow). Pure: the clock
+ * and id generator come in through `context`.
  */
 import type { ErrorObject } from 'ajv';
 import type { OutgoingEvent } from '../batching/types';
@@ -15,7 +17,7 @@ import type { ParsedEvent } from './parse-body';
 export const MAX_PARTITION_KEY_LENGTH = 128;
 /** The SDK refuses message ids longer than this. */
 export const MAX_MESSAGE_ID_LENGTH = 128;
-/** At most this many problems are listed in a 422; `errorCount` still says how many there were. */
+/** At most this many problems are listed in a 422; validation stops once the list is full. */
 export const MAX_REPORTED_ERRORS = 50;
 
 export const EVENT_CONTENT_TYPE = 'application/json';
@@ -53,7 +55,9 @@ export function prepareEvents(
     if (problems.length < MAX_REPORTED_ERRORS) problems.push(problem);
   };
 
-  for (let index = 0; index < parsed.length; index++) {
+  let checked = 0;
+  for (let index = 0; index < parsed.length && problems.length < MAX_REPORTED_ERRORS; index++) {
+    checked++;
     const prepared = prepareEvent(type, parsed[index] as ParsedEvent, index, context, report);
     if (typeof prepared === 'string') {
       failedEvents++;
@@ -66,12 +70,14 @@ export function prepareEvents(
   if (problemCount > 0) {
     throw new GatewayError(
       schemaFailures === 0 ? 'GW_ERR_PARTITION_KEY' : 'GW_ERR_VALIDATION',
-      `${failedEvents} of ${parsed.length} event(s) failed; nothing was sent.`,
+      checked < parsed.length
+        ? `${failedEvents} of the first ${checked} of ${parsed.length} event(s) failed (validation stopped at ${MAX_REPORTED_ERRORS} problems); nothing was sent.`
+        : `${failedEvents} of ${parsed.length} event(s) failed; nothing was sent.`,
       {
         extensions: {
           errors: problems,
           errorCount: problemCount,
-          truncated: problemCount > problems.length,
+          truncated: problemCount > problems.length || checked < parsed.length,
         },
       },
     );

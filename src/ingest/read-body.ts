@@ -1,12 +1,30 @@
 /**
- * Reads a request body into one Buffer with the size limit enforced while streaming: on the wire
- * (Content-Length up front, then counted bytes) and again after gunzip, chunk by chunk, so a small
- * gzip bomb is stopped one chunk past the limit instead of inflating into memory.
+ * Reads a request body into one Buffer with every bound enforced while streaming, chunk by chunk:
+ *  - the size limit on the wire (Content-Length up front, then counted bytes) and again after
+ *    gunzip, so a gzip bomb is stopped one chunk past the limit instead of inflating into memory;
+ *  - the inflation ratio: gzip output may not outgrow the compressed bytes received by more than
+ *    `maxInflationRatio` (telemetry compresses 5–50×; `[{},{},…]` and padding, about 1000×);
+ *  - the memory budget (body-budget.ts): the most the body can still become is held before it
+ *    arrives, so bodies being read and events waiting for the hub share MAX_BUFFERED_BYTES.
  */
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { GatewayError } from '../errors';
+import { UNBOUNDED_BODY_BUDGET, type BodyBudget } from './body-budget';
 import type { BodyEncoding } from './content-type';
+
+export interface BodyLimits {
+  /** Largest body, on the wire and decompressed (MAX_BODY_BYTES). */
+  readonly maxBodyBytes: number;
+  /** Largest ratio of decompressed to compressed bytes (MAX_INFLATION_RATIO). */
+  readonly maxInflationRatio: number;
+}
+
+/**
+ * Decompressed bytes allowed whatever the ratio: one zlib output chunk, so a tiny body (a 30-byte
+ * gzip of one short reading inflates to more than itself) is never refused for its ratio.
+ */
+const INFLATION_FLOOR_BYTES = 16 * 1024;
 
 export function tooLarge(limit: number): GatewayError {
   return new GatewayError('GW_ERR_BODY_TOO_LARGE', `The body exceeds the limit of ${limit} bytes.`, {
@@ -14,22 +32,49 @@ export function tooLarge(limit: number): GatewayError {
   });
 }
 
-export function readBody(req: IncomingMessage, encoding: BodyEncoding, limit: number): Promise<Buffer> {
+function inflatesTooMuch(ratio: number): GatewayError {
+  return new GatewayError(
+    'GW_ERR_BODY_TOO_LARGE',
+    `The gzip body inflates more than ${ratio} times its compressed size.`,
+    { extensions: { maxInflationRatio: ratio } },
+  );
+}
+
+export function readBody(
+  req: IncomingMessage,
+  encoding: BodyEncoding,
+  limits: BodyLimits,
+  budget: BodyBudget = UNBOUNDED_BODY_BUDGET,
+): Promise<Buffer> {
+  const { maxBodyBytes: limit, maxInflationRatio: ratio } = limits;
   return new Promise<Buffer>((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       reject(tooLarge(limit));
       return;
     }
+    const gzip = encoding === 'gzip';
+    /** The most the body can become once `wire` compressed bytes have arrived. */
+    const bound = (wire: number): number =>
+      gzip ? Math.min(limit, Math.max(INFLATION_FLOOR_BYTES, wire * ratio)) : wire;
+    const hold = budget.hold();
+    try {
+      if (Number.isFinite(declared)) hold.growTo(bound(declared));
+    } catch (error) {
+      hold.release();
+      reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     const chunks: Buffer[] = [];
     let wireBytes = 0;
     let bodyBytes = 0;
     let done = false;
-    const gunzip = encoding === 'gzip' ? createGunzip() : undefined;
+    const gunzip = gzip ? createGunzip() : undefined;
 
-    const finish = (error: GatewayError | undefined): void => {
+    const finish = (error: Error | undefined): void => {
       if (done) return;
       done = true;
+      hold.release();
       req.removeListener('data', onWire);
       req.removeListener('end', onWireEnd);
       req.removeListener('error', onAborted);
@@ -48,12 +93,23 @@ export function readBody(req: IncomingMessage, encoding: BodyEncoding, limit: nu
     const onBody = (chunk: Buffer): void => {
       bodyBytes += chunk.length;
       if (bodyBytes > limit) finish(tooLarge(limit));
+      else if (gzip && bodyBytes > INFLATION_FLOOR_BYTES && bodyBytes > wireBytes * ratio)
+        finish(inflatesTooMuch(ratio));
       else chunks.push(chunk);
     };
     const onWire = (chunk: Buffer): void => {
       wireBytes += chunk.length;
-      if (wireBytes > limit) finish(tooLarge(limit));
-      else if (gunzip === undefined) onBody(chunk);
+      if (wireBytes > limit) {
+        finish(tooLarge(limit));
+        return;
+      }
+      try {
+        hold.growTo(bound(wireBytes));
+      } catch (error) {
+        finish(error as Error);
+        return;
+      }
+      if (gunzip === undefined) onBody(chunk);
       else gunzip.write(chunk);
     };
     const onWireEnd = (): void => {

@@ -1,0 +1,77 @@
+/**
+ * The memory request bodies hold while they are read, counted against the same cap as the events
+ * waiting for the hub (MAX_BUFFERED_BYTES). Without it the cap bounds only what was admitted:
+ * 300 gzip bodies of 1 KB that each inflate to 1 MiB are decompressed side by side, and the
+ * process holds 300 MiB that no gauge shows.
+ *
+ * A read takes a hold and grows it to the most its body can still become (its Content-Length, or
+ * for gzip that times the inflation-ratio bound, never past MAX_BODY_BYTES) before the bytes
+ * arrive; when bodies in reading plus buffered events would pass the cap, the read is refused with
+ * 503 and Retry-After, as the batcher refuses events. A hold lives only while its body is read:
+ * parsing and enqueueing follow synchronously, and from then on the batcher charges the events.
+ */
+import { GatewayError } from '../errors';
+
+export interface BodyBudget {
+  /** A hold of 0 bytes for one body. */
+  hold(): BodyHold;
+  /** Bytes held by bodies being read. */
+  readonly heldBytes: number;
+}
+
+export interface BodyHold {
+  /** Grows the hold to `bytes` (a smaller value changes nothing); throws GW_ERR_BUFFER_FULL past the cap. */
+  growTo(bytes: number): void;
+  /** Gives the bytes back. Idempotent. */
+  release(): void;
+}
+
+export interface BodyBudgetOptions {
+  /** The shared cap (MAX_BUFFERED_BYTES). */
+  readonly maxBytes: number;
+  /** Bytes the batcher holds now (its buffered events). */
+  readonly bufferedBytes: () => number;
+  /** Retry-After seconds of the refusal. */
+  readonly retryAfterSeconds?: number;
+}
+
+export function createBodyBudget(options: BodyBudgetOptions): BodyBudget {
+  const { maxBytes, bufferedBytes } = options;
+  if (!(maxBytes > 0)) throw new Error('maxBytes must be positive');
+  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  let held = 0;
+  return {
+    get heldBytes() {
+      return held;
+    },
+    hold(): BodyHold {
+      let mine = 0;
+      let released = false;
+      return {
+        growTo(bytes) {
+          if (released || bytes <= mine) return;
+          if (held - mine + bytes + bufferedBytes() > maxBytes)
+            throw new GatewayError(
+              'GW_ERR_BUFFER_FULL',
+              'The gateway holds as many request bodies and events as its memory cap allows; retry shortly.',
+              { retryAfterSeconds },
+            );
+          held += bytes - mine;
+          mine = bytes;
+        },
+        release() {
+          if (released) return;
+          released = true;
+          held -= mine;
+          mine = 0;
+        },
+      };
+    },
+  };
+}
+
+/** For callers with no cap (unit tests, `createApp` without a batcher cap). */
+export const UNBOUNDED_BODY_BUDGET: BodyBudget = {
+  heldBytes: 0,
+  hold: () => ({ growTo: () => undefined, release: () => undefined }),
+};
