@@ -69,7 +69,8 @@ export function readBody(
     let wireBytes = 0;
     let bodyBytes = 0;
     let done = false;
-    const gunzip = gzip ? createGunzip() : undefined;
+    // 64 KiB output chunks: a 1 MiB body in 16 round trips to the zlib thread instead of 64.
+    const gunzip = gzip ? createGunzip({ chunkSize: 64 * 1024 }) : undefined;
 
     const finish = (error: Error | undefined): void => {
       if (done) return;
