@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       maxBodyBytes: 1048576,
       requestDeadlineMs: 10000,
+      maxEventsPerRequest: 1000,
+      maxInflationRatio: 200,
     });
     expect(config.target).toEqual({
       kind: 'embedded-emulator',

@@ -22,9 +22,10 @@ import { join } from 'node:path';
 
 const WRITER = newTestKey('parity-writer');
 const ISSUER = newTestKey('parity-issuer');
-const BUDGET = 12;
-// Requests before the cases: the cases spend 13 of a budget of 12 (all but the two refused keys),
-// so the last is the first refusal.
+const BUDGET = 15;
+// Requests before the cases: the cases spend 16 of a budget of 15 (13 requests, all but the two
+// refused keys, plus the 3 readings past the first of the array and the NDJSON body), so the last
+// is the first refusal.
 const FILLERS = 0;
 const AT = '2026-01-01T00:00:00.000Z';
 

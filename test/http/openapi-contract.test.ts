@@ -13,6 +13,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -220,7 +221,8 @@ const device17 = newTestKey('contract-device-17');
 const tokensOnly = newTestKey('contract-tokens-only');
 const noisyEvents = newTestKey('contract-noisy-events');
 const noisyTokens = newTestKey('contract-noisy-tokens');
-const EVENTS_PER_MINUTE = 60;
+/** The events budget counts readings: room for every test of the writer key. */
+const EVENTS_PER_MINUTE = 3000;
 const TOKENS_PER_MINUTE = 20;
 
 function writeContractKeyFile(): string {
@@ -390,16 +392,34 @@ describe('POST /v1/events/{type} against the contract', () => {
       await postEvents('telemetry', tokensOnly).send(reading(sensor)), // 403 scope
       await postEvents('nope').send(reading(sensor)), // 404
       await postEvents().send(Array.from({ length: 700 }, () => reading(sensor))), // 413
+      await postEvents()
+        .type('application/json')
+        .send(`[${Array(1001).fill('{}').join(',')}]`), // 413 count
+      // 413 inflation ratio (on the gateway with the default buffer cap: this one's 20 kB cannot
+      // hold the 40 kB such a body may inflate to, and would answer 503)
+      await unsigned.request
+        .post('/v1/events/telemetry')
+        .set(as(writer))
+        .set('Content-Encoding', 'gzip')
+        .type('application/json')
+        .serialize((bytes: unknown) => bytes as string) // superagent would JSON-encode a Buffer
+        .send(gzipSync(`[${Array(30_000).fill('{}').join(',')}]`)),
       await postEvents().set('Content-Type', 'text/csv').send('a,b'), // 415
       await postEvents().send([reading(sensor), { ...reading(sensor), temperature: 'warm' }]), // 422 schema
       await postEvents().send(tooLarge), // 422 larger than the hub accepts
       await postEvents().send(Array.from({ length: 200 }, () => reading(sensor))), // 503 buffer full
     ];
     expect(answers.map((r) => r.status)).toEqual([
-      400, 400, 401, 401, 403, 403, 404, 413, 415, 422, 422, 503,
+      400, 400, 401, 401, 403, 403, 404, 413, 413, 413, 415, 422, 422, 503,
     ]);
     expect((answers[4]!.body as { index?: number }).index).toBe(1);
-    expect((answers[10]!.body as { code?: string }).code).toBe('GW_ERR_EVENT_TOO_LARGE');
+    expect(answers.slice(7, 10).map((r) => (r.body as { code?: string }).code)).toEqual([
+      'GW_ERR_BODY_TOO_LARGE',
+      'GW_ERR_TOO_MANY_EVENTS',
+      'GW_ERR_BODY_TOO_LARGE',
+    ]);
+    expect(answers[9]!.body).toMatchObject({ maxInflationRatio: 200 });
+    expect((answers[12]!.body as { code?: string }).code).toBe('GW_ERR_EVENT_TOO_LARGE');
     for (const res of answers) expectDocumented(res, EVENTS, 'post');
   });
 
@@ -429,10 +449,11 @@ describe('POST /v1/events/{type} against the contract', () => {
   });
 
   it('when a key spends its events budget, then 429 with Retry-After and RateLimit headers', async () => {
-    // Cheap refusals (415) still count against the budget, which runs before the route.
-    for (let i = 0; i < EVENTS_PER_MINUTE; i++) {
-      const res = await postEvents('telemetry', noisyEvents).set('Content-Type', 'text/csv').send('a');
-      expect(res.status).toBe(415);
+    // The budget counts readings, refused ones too: three bodies of 1000 invalid readings spend it.
+    const invalid = `[${Array(1000).fill('{}').join(',')}]`;
+    for (let i = 0; i < EVENTS_PER_MINUTE / 1000; i++) {
+      const res = await postEvents('telemetry', noisyEvents).type('application/json').send(invalid);
+      expect(res.status).toBe(422);
     }
     const limited = await postEvents('telemetry', noisyEvents).send(reading(uniqueSensorId('contract')));
     expect(limited.status).toBe(429);
@@ -556,6 +577,10 @@ describe('ops routes against the contract', () => {
       );
       expect((down.body as { reason?: string }).reason).toBe('hub-unreachable');
       expectDocumented(down, '/readyz', 'get');
+      // The readings of a request the unreachable hub cannot take get the documented 503.
+      const refused = await postEvents().send(reading(uniqueSensorId('contract')));
+      expect(refused.status).toBe(503);
+      expectDocumented(refused, EVENTS, 'post');
     } finally {
       await emulator.faults.startListening();
     }
