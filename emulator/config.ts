@@ -60,13 +60,21 @@ export function resolveConfig(options: EmulatorOptions = {}, now: Date = new Dat
         throw new RangeError(`hubs[${hub.name}].consumerGroups: invalid '${group}'`);
       if (!groups.some((g) => g.toLowerCase() === group.toLowerCase())) groups.push(group);
     }
-    return Object.freeze({
+    // Partitions can be added at run time (growPartitions), as Premium and Dedicated allow.
+    const ids = Array.from({ length: count }, (_, i) => String(i));
+    const resolved: ResolvedHub = Object.freeze({
       name: hub.name,
-      partitionCount: count,
-      partitionIds: Object.freeze(Array.from({ length: count }, (_, i) => String(i))),
+      get partitionCount() {
+        return ids.length;
+      },
+      get partitionIds(): readonly string[] {
+        return ids;
+      },
       consumerGroups: Object.freeze(groups),
       createdAt: now,
     });
+    partitionLists.set(resolved, ids);
+    return resolved;
   });
   const policies = options.policies ?? WELL_KNOWN_POLICIES;
   if (policies.length === 0) throw new RangeError('policies must hold at least one policy');
@@ -88,6 +96,19 @@ export function resolveConfig(options: EmulatorOptions = {}, now: Date = new Dat
       ),
     }),
   });
+}
+
+const partitionLists = new WeakMap<ResolvedHub, string[]>();
+
+/** Adds partitions to a hub (ids continue from the last one); returns the new ids. Max 32 in all. */
+export function growPartitions(hub: ResolvedHub, count: number): string[] {
+  const ids = partitionLists.get(hub);
+  if (ids === undefined) throw new RangeError(`growPartitions: '${hub.name}' is not a resolved hub`);
+  positiveInteger(count, 'growPartitions count');
+  if (ids.length + count > 32) throw new RangeError(`hubs[${hub.name}] would exceed 32 partitions`);
+  const added = Array.from({ length: count }, (_, i) => String(ids.length + i));
+  ids.push(...added);
+  return added;
 }
 
 /** Hub names are case-insensitive in Event Hubs. */

@@ -9,6 +9,8 @@ import type { FaultControls, FaultCounters } from './types';
 export interface FaultHooks {
   detachAllLinks(condition: string): void;
   dropConnections(): void;
+  blackholeConnections(): void;
+  addPartitions(hub: string | undefined, count: number): string[];
   stopListening(): Promise<void>;
   startListening(): Promise<void>;
 }
@@ -18,12 +20,22 @@ export interface SendRejection {
   readonly description: string;
 }
 
+/** What one partition does with publications sent to `<hub>/Partitions/<id>`. */
+export type PartitionFault =
+  | { readonly kind: 'stall' }
+  | { readonly kind: 'reject'; readonly rejection: SendRejection }
+  | { readonly kind: 'delay'; readonly ms: number };
+
 type CounterName = keyof FaultCounters;
+
+const partitionKey = (hub: string | undefined, partitionId: string): string =>
+  `${(hub ?? '*').toLowerCase()}/${partitionId}`;
 
 export class FaultState implements FaultControls {
   #rejections: SendRejection[] = [];
   #delayMs = 0;
   #hooks: FaultHooks | undefined;
+  readonly #partitionFaults = new Map<string, PartitionFault>();
   readonly #counters: Record<CounterName, number> = {
     transfers: 0,
     eventsStored: 0,
@@ -63,6 +75,44 @@ export class FaultState implements FaultControls {
 
   get dispositionDelayMs(): number {
     return this.#delayMs;
+  }
+
+  stallPartition(partitionId: string, hub?: string): void {
+    this.#partitionFaults.set(partitionKey(hub, partitionId), { kind: 'stall' });
+  }
+
+  rejectPartition(partitionId: string, condition: string, description?: string, hub?: string): void {
+    const rejection = { condition, description: description ?? `Injected fault: ${condition}` };
+    this.#partitionFaults.set(partitionKey(hub, partitionId), { kind: 'reject', rejection });
+  }
+
+  delayPartitionDispositions(partitionId: string, ms: number, hub?: string): void {
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`delayPartitionDispositions: ms must be >= 0, got ${ms}`);
+    const key = partitionKey(hub, partitionId);
+    if (ms === 0) this.#partitionFaults.delete(key);
+    else this.#partitionFaults.set(key, { kind: 'delay', ms });
+  }
+
+  clearPartitionFaults(): void {
+    this.#partitionFaults.clear();
+  }
+
+  /** The fault set for this partition of this hub (or of any hub), if any. */
+  partitionFault(hub: string, partitionId: string): PartitionFault | undefined {
+    if (this.#partitionFaults.size === 0) return undefined;
+    return (
+      this.#partitionFaults.get(partitionKey(hub, partitionId)) ??
+      this.#partitionFaults.get(partitionKey(undefined, partitionId))
+    );
+  }
+
+  blackholeConnections(): void {
+    this.#requireHooks().blackholeConnections();
+  }
+
+  addPartitions(count: number, hub?: string): string[] {
+    return this.#requireHooks().addPartitions(hub, count);
   }
 
   detachAllLinks(condition = 'amqp:link:detach-forced'): void {

@@ -41,7 +41,8 @@ export interface Emulator {
   readonly restUrl: string | undefined;
   readonly config: EmulatorConfig;
   readonly store: EmulatorStore;
-  readonly faults: FaultControls & Pick<FaultState, 'takeSendRejection' | 'count' | 'dispositionDelayMs'>;
+  readonly faults: FaultControls &
+    Pick<FaultState, 'takeSendRejection' | 'count' | 'dispositionDelayMs' | 'partitionFault'>;
   /** Routes and stores events exactly as an AMQP send does (for the REST path). Throws `EmulatorError`. */
   ingest(target: IngestTarget, messages: readonly InnerMessage[], options?: IngestOptions): StoredEvent[];
   close(): Promise<void>;
@@ -78,6 +79,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   faults.bind({
     detachAllLinks: (condition) => server.detachAllLinks(condition),
     dropConnections: () => server.dropConnections(),
+    blackholeConnections: () => server.blackholeConnections(),
+    addPartitions: (hub, count) => store.addPartitions(hub ?? config.hubs[0]?.name ?? '', count),
     stopListening: () => server.stopListening(),
     startListening: () => server.startListening(),
   });

@@ -100,6 +100,18 @@ export interface FaultControls {
   detachAllLinks(condition?: string): void;
   /** Close every connection with 'amqp:connection:forced' and drop its socket. */
   dropConnections(): void;
+  /** Publications to this partition (of `hub`, default any) get no disposition and are not stored. */
+  stallPartition(partitionId: string, hub?: string): void;
+  /** Publications to this partition are rejected with `condition` until cleared. */
+  rejectPartition(partitionId: string, condition: string, description?: string, hub?: string): void;
+  /** This partition's dispositions are held `ms` longer (0 clears). */
+  delayPartitionDispositions(partitionId: string, ms: number, hub?: string): void;
+  /** Clears every stall, rejection and delay set per partition. */
+  clearPartitionFaults(): void;
+  /** Every open connection goes silent (never read, never written, never closed); new ones work. */
+  blackholeConnections(): void;
+  /** Adds partitions to a hub (default the first) at run time, as Premium allows; returns the new ids. */
+  addPartitions(count: number, hub?: string): string[];
   /** An outage: stop accepting and drop every connection; the port stays reserved for `startListening`. */
   stopListening(): Promise<void>;
   /** Recovery: listen again on the same host and port. */

@@ -24,6 +24,8 @@ export const ERRORS = {
   GW_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   GW_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', retryable: false },
   GW_ERR_INTERNAL: { status: 500, title: 'Internal error', retryable: true },
+  // Event Hubs refused for good (unauthorized, entity not found): a retry gets the same answer.
+  GW_ERR_HUB_REFUSED: { status: 500, title: 'Event Hubs refused the gateway', retryable: false },
   GW_ERR_NOT_CONFIGURED: { status: 501, title: 'Not configured', retryable: false },
   GW_ERR_SEND_FAILED: { status: 503, title: 'Event Hubs did not accept the events', retryable: true },
   GW_ERR_BUFFER_FULL: { status: 503, title: 'Gateway buffer full', retryable: true },

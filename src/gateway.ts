@@ -17,7 +17,8 @@ import { developmentKeyBanner } from './auth/dev-key';
 import { loadKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
 import type { PartitionMap } from './batching/partition-map';
-import type { Batcher, BatcherObserver } from './batching/types';
+import { deriveBatchingPolicy } from './batching/batching-policy';
+import type { Batcher, BatcherObserver, HubHealth } from './batching/types';
 import type { Config, Target } from './config/load-config';
 import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
@@ -26,6 +27,7 @@ import { checkDeadLetterRules, deadLetterTarget } from './ingest/dead-letter-hub
 import { createBodyBudget } from './ingest/body-budget';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import type { MetricsExposition } from './observability/cluster-metrics';
+import { createFaultMetrics } from './observability/fault-metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type GatewayMetrics } from './observability/metrics';
 import { startOpsServer, type OpsServer } from './ops/ops-server';
@@ -119,12 +121,17 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   }
   if (keyStore.development)
     (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(developmentKeyBanner());
+  const policy = deriveBatchingPolicy(config);
+  const faultMetrics = createFaultMetrics(metrics.registry);
   const sinkOptions = {
     retry: config.batching.retry,
-    // An attempt outliving every waiting request's deadline helps nobody, and a hub that stops
-    // answering must turn /readyz to 503 within seconds rather than after half a minute.
-    // Never below 5 s: a shorter attempt would fail link set-up on a merely slow hub.
-    tryTimeoutMs: Math.max(config.http.requestDeadlineMs, MIN_SDK_ATTEMPT_MS),
+    tryTimeoutMs: policy.sdkAttemptCeilingMs,
+    attempts: {
+      sendFloorMs: policy.sendAttemptFloorMs,
+      setupFloorMs: policy.setupAttemptFloorMs,
+      multiplier: policy.attemptTimeoutMultiplier,
+    },
+    observer: faultMetrics.sinkObserver,
   };
   const makeSink = (target: SinkTarget): Sink =>
     deps.createSink ? deps.createSink(target) : createEventHubsSink(target, sinkOptions);
@@ -132,25 +139,26 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const batcherOptions = {
     lingerMs: config.batching.lingerMs,
     // Capped well below the deadline: a held batch must still leave in time for its requests.
-    lingerUnderLoadMs: Math.min(
-      config.batching.lingerUnderLoadMs,
-      Math.floor(config.http.requestDeadlineMs / 4),
-    ),
+    lingerUnderLoadMs: policy.lingerUnderLoadMs,
     maxEventsPerBatch: config.batching.maxEventsPerBatch,
     maxBufferedBytes: config.batching.maxBufferedBytes,
     partitionRefreshMs: config.batching.partitionRefreshMs,
     retry: config.batching.retry,
-    // Refuse new work (503 + Retry-After) once the queue's wait eats half a request's deadline:
-    // accepting more would only turn into requests that time out after their events were sent.
-    maxQueueDelayMs: Math.max(1, Math.floor(config.http.requestDeadlineMs / 2)),
+    maxQueueDelayMs: policy.maxQueueDelayMs,
   };
   const batcher = createBatcher({
     ...batcherOptions,
     // The main hub's map only: a dead-letter hub has partitions of its own.
     ...(deps.partitionMap === undefined ? {} : { partitionMap: deps.partitionMap }),
     sink,
-    observer: deps.batcherObserver ?? metrics.batcherObserver,
+    healthIntervalMs: policy.healthIntervalMs,
+    observer: deps.batcherObserver ?? {
+      ...metrics.batcherObserver,
+      sendRetried: (partitionId, code) => faultMetrics.sendRetried(partitionId, code),
+      hubStateChanged: (health, previous) => logHubState(logger, health, previous),
+    },
   });
+  faultMetrics.watch(() => batcher.health().partitions);
   // Readings refused under lenient handling, or diverted by a dead-letter rule, go here as sent.
   // Its own sink and batcher: a dead-letter hub in trouble slows only the requests that use it.
   const deadLetterHub = config.ingest.deadLetterHub;
@@ -165,6 +173,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         });
   const readiness = createReadiness({
     hubReachable: () => batcher.ready,
+    hubHealth: () => batcher.health(),
     bufferedBytes: () => batcher.stats.bufferedBytes,
     maxBufferedBytes: config.batching.maxBufferedBytes,
     highWaterRatio: config.ops.readyHighWaterRatio,
@@ -350,6 +359,16 @@ async function resolveSinkTarget(
   }
 }
 
+/** One line per change of the hub's state: WARN when it gets worse, INFO when it is back. */
+function logHubState(logger: Logger, health: HubHealth, previous: HubHealth['state']): void {
+  const partitions = health.partitions
+    .filter((p) => p.state !== 'ok')
+    .map((p) => ({ partitionId: p.partitionId, state: p.state, reason: p.reason }));
+  const fields = { hubState: health.state, previousHubState: previous, reason: health.reason, partitions };
+  if (health.state === 'ok') logger.info(fields, 'event hub state changed: ok');
+  else logger.warn(fields, `event hub state changed: ${health.state} (${health.reason ?? 'unknown'})`);
+}
+
 /** The emulator's key is a published development key (emulator/well-known.ts), so it is printed. */
 export function emulatorBanner(connectionString: string, restUrl?: string): string {
   const line = '='.repeat(78);
@@ -364,8 +383,6 @@ export function emulatorBanner(connectionString: string, restUrl?: string): stri
     '',
   ].join('\n');
 }
-
-const MIN_SDK_ATTEMPT_MS = 5_000;
 
 export async function defaultStartEmulator(options: {
   host: string;

@@ -29,13 +29,18 @@ interface AmqpFailure {
   readonly description: string;
 }
 
-function settle(server: ServerContext, delivery: Delivery, failure: AmqpFailure | undefined): void {
+function settle(
+  server: ServerContext,
+  delivery: Delivery,
+  failure: AmqpFailure | undefined,
+  extraDelayMs = 0,
+): void {
   const apply = (): void => {
     if (!delivery.link.is_open()) return;
     if (failure) delivery.reject(failure);
     else delivery.accept();
   };
-  const delay = server.faults.dispositionDelayMs;
+  const delay = server.faults.dispositionDelayMs + extraDelayMs;
   if (delay > 0) server.later(delay, apply);
   else apply();
 }
@@ -80,9 +85,18 @@ export function openProducerLink(
       // rhea decodes format-0 transfers itself; re-encode those (generic AMQP clients), keep raw bytes otherwise.
       const payload: unknown =
         delivery.format === 0 && context.message ? amqpMessage.encode(context.message) : context.message;
-      const failure = publish(server, state, address, entity, delivery, payload);
+      // Per-partition faults (emulator/faults.ts): a stalled partition swallows the publication.
+      const fault =
+        entity.kind === 'partition'
+          ? server.faults.partitionFault(entity.hub, entity.partitionId)
+          : undefined;
+      if (fault?.kind === 'stall') return;
+      const failure =
+        fault?.kind === 'reject'
+          ? fault.rejection
+          : publish(server, state, address, entity, delivery, payload);
       if (failure) server.faults.count('rejected');
-      settle(server, delivery, failure);
+      settle(server, delivery, failure, fault?.kind === 'delay' ? fault.ms : 0);
     },
   });
 }

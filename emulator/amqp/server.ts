@@ -20,6 +20,7 @@ export interface AmqpServer {
   readonly port: number;
   detachAllLinks(condition: string): void;
   dropConnections(): void;
+  blackholeConnections(): void;
   stopListening(): Promise<void>;
   startListening(): Promise<void>;
   close(): Promise<void>;
@@ -210,6 +211,13 @@ export async function startAmqpServer(
       }
       // The close frame is written on the next tick; then the sockets go, as in a real drop.
       server.later(50, dropSockets);
+    },
+    blackholeConnections() {
+      // Silent, not closed: nothing more is read from or written to these sockets, ever.
+      for (const socket of sockets) {
+        socket.pause();
+        socket.write = (() => true) as typeof socket.write;
+      }
     },
     stopListening,
     async startListening() {

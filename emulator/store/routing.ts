@@ -1,10 +1,10 @@
 /**
  * Picks the partition of a publication, as the service does: an explicit partition wins; a
  * publisher endpoint routes by the publisher name as the key; a partition key routes by the Event
- * Hubs hash (the same function the SDK's client-side assigner uses); otherwise round-robin.
+ * Hubs hash (key-hash.ts, the emulator's own implementation, not the gateway's); otherwise round-robin.
  * Pure except for the round-robin cursor the caller owns.
  */
-import { partitionIndexForKey } from '../../src/partitioning/partition-key';
+import { partitionIndexOfKey } from './key-hash';
 import { EmulatorError } from '../errors';
 import type { ResolvedHub } from '../config';
 
@@ -46,12 +46,12 @@ export function route(hub: ResolvedHub, request: RouteRequest, nextRoundRobin: (
         400,
       );
     }
-    const index = partitionIndexForKey(request.publisher, hub.partitionCount);
+    const index = partitionIndexOfKey(request.publisher, hub.partitionCount);
     return { partitionId: String(index), partitionKey: request.publisher, publisher: request.publisher };
   }
   if (request.partitionKey !== undefined) {
     return {
-      partitionId: String(partitionIndexForKey(request.partitionKey, hub.partitionCount)),
+      partitionId: String(partitionIndexOfKey(request.partitionKey, hub.partitionCount)),
       partitionKey: request.partitionKey,
     };
   }

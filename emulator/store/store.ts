@@ -4,7 +4,7 @@
  * requests become stored events (route, append, count).
  */
 import { encodeMessage } from '../amqp/codec';
-import { findHub, type EmulatorConfig, type ResolvedHub } from '../config';
+import { findHub, growPartitions, type EmulatorConfig, type ResolvedHub } from '../config';
 import { entityNotFound } from '../errors';
 import type { IngestTarget, InnerMessage, StoredEvent, TransferRecord } from '../types';
 import { PartitionLog } from './partition-log';
@@ -20,6 +20,8 @@ export interface EmulatorStore {
   waitForEvents(hub: string, count: number, timeoutMs: number): Promise<StoredEvent[]>;
   /** Routes and appends, exactly as an AMQP send does. Throws `EmulatorError` on a bad target. */
   ingest(target: IngestTarget, messages: readonly InnerMessage[], options?: IngestOptions): StoredEvent[];
+  /** Adds `count` partitions to the hub at run time (as Premium allows); returns the new ids. */
+  addPartitions(hub: string, count: number): string[];
 }
 
 export interface IngestOptions {
@@ -54,11 +56,11 @@ export function createStore(config: EmulatorConfig, options: StoreOptions = {}):
   const now = options.now ?? Date.now;
   const logs = new Map<string, PartitionLog[]>();
   const roundRobin = new Map<string, number>();
+  const retention = {
+    maxEvents: config.retention.maxEventsPerPartition,
+    maxBytes: config.retention.maxBytesPerPartition,
+  };
   for (const hub of config.hubs) {
-    const retention = {
-      maxEvents: config.retention.maxEventsPerPartition,
-      maxBytes: config.retention.maxBytesPerPartition,
-    };
     logs.set(
       hub.name,
       hub.partitionIds.map((id) => new PartitionLog(hub.name, id, retention)),
@@ -158,6 +160,14 @@ export function createStore(config: EmulatorConfig, options: StoreOptions = {}):
       options.onStored?.(record);
       settleWaiters(hub.name);
       return stored;
+    },
+    addPartitions(name, count) {
+      const hub = findHub(config, name);
+      if (!hub) throw entityNotFound(name);
+      const added = growPartitions(hub, count);
+      const list = logs.get(hub.name)!;
+      for (const id of added) list.push(new PartitionLog(hub.name, id, retention));
+      return added;
     },
     close() {
       for (const waiter of waiters) {

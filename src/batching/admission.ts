@@ -1,8 +1,8 @@
 /**
  * Admission control: whether a request's events may enter the buffer, decided all-or-nothing
  * before any of them is queued, so a refused request leaves nothing behind. Two limits: a cap on
- * buffered bytes (memory), and a cap on how long the oldest unacknowledged event has waited
- * (maxQueueDelayMs). The second matters under overload: a FIFO with deadlines otherwise collapses,
+ * buffered bytes (memory), and a cap on how long the oldest unacknowledged event of each partition
+ * the request writes to has waited (maxQueueDelayMs). The second matters under overload: a FIFO with deadlines otherwise collapses,
  * because everything accepted waits longer than its request's deadline, so the hub still gets the
  * events but every request fails (measured: 1024 requests of 100 events in flight, 400 ms deadline,
  * no admission: 0 acknowledged events/s). Refusals carry Retry-After.
@@ -10,7 +10,7 @@
 import { GatewayError } from '../errors';
 import type { Sink } from '../sink/types';
 import { eventFootprint } from './event-footprint';
-import type { PartitionDirectory } from './partition-directory';
+import type { PartitionChannel } from './partition-channel';
 import type { TicketLedger } from './ticket-ledger';
 import type { OutgoingEvent } from './types';
 
@@ -28,22 +28,14 @@ export class Admission {
   private readonly sink: Sink;
   private readonly clock: () => number;
   private readonly ledger: TicketLedger;
-  private readonly directory: PartitionDirectory;
 
-  constructor(
-    limits: AdmissionLimits,
-    sink: Sink,
-    clock: () => number,
-    ledger: TicketLedger,
-    directory: PartitionDirectory,
-  ) {
+  constructor(limits: AdmissionLimits, sink: Sink, clock: () => number, ledger: TicketLedger) {
     this.maxBufferedBytes = limits.maxBufferedBytes;
     this.maxQueueDelayMs = limits.maxQueueDelayMs;
     this.retryAfterSeconds = limits.retryAfterSeconds;
     this.sink = sink;
     this.clock = clock;
     this.ledger = ledger;
-    this.directory = directory;
   }
 
   /**
@@ -68,18 +60,28 @@ export class Admission {
     return total;
   }
 
-  /** Throws GW_ERR_BUFFER_FULL unless `bytes` more fit and the queue is not overdue. */
-  admit(bytes: number): void {
-    if (this.ledger.bytes + bytes > this.maxBufferedBytes || this.overdue()) {
-      throw new GatewayError('GW_ERR_BUFFER_FULL', 'The gateway buffer is full; retry shortly.', {
-        retryAfterSeconds: this.retryAfterSeconds,
-      });
+  /**
+   * Throws GW_ERR_BUFFER_FULL unless `bytes` more fit and none of the request's partitions is
+   * overdue. Per partition: a stalled partition refuses readings for itself while every other one
+   * keeps taking them (the byte cap stays global: it bounds the process's memory).
+   */
+  admit(bytes: number, channels: readonly PartitionChannel[]): void {
+    if (this.ledger.bytes + bytes > this.maxBufferedBytes) throw this.full('The gateway buffer is full');
+    if (this.ledger.events === 0 || this.maxQueueDelayMs === Number.POSITIVE_INFINITY) return;
+    const oldestAllowed = this.clock() - this.maxQueueDelayMs;
+    let last: PartitionChannel | undefined;
+    for (const channel of channels) {
+      if (channel === last) continue;
+      last = channel;
+      if (channel.oldestWaitingAt() < oldestAllowed)
+        throw this.full(`Partition ${channel.id} is not keeping up`, channel.id);
     }
   }
 
-  /** True while the oldest unacknowledged event has waited longer than maxQueueDelayMs. */
-  private overdue(): boolean {
-    if (this.ledger.events === 0 || this.maxQueueDelayMs === Number.POSITIVE_INFINITY) return false;
-    return this.clock() - this.directory.oldestWaitingAt() > this.maxQueueDelayMs;
+  private full(what: string, partitionId?: string): GatewayError {
+    return new GatewayError('GW_ERR_BUFFER_FULL', `${what}; retry shortly.`, {
+      retryAfterSeconds: this.retryAfterSeconds,
+      ...(partitionId === undefined ? {} : { extensions: { partitionId } }),
+    });
   }
 }

@@ -125,7 +125,7 @@ describe('batcher', () => {
     enqueue('T2', [ev('e2', '1'), ev('e3', '3')]);
     enqueue('T3', [ev('e4', '2')]);
     await advance(5);
-    sink.fail('3', 'MessageTooLargeError', false);
+    sink.fail('3', 'SendOperationFailedError', false);
     await settle();
     sink.ack('2');
     await settle();
@@ -249,35 +249,67 @@ describe('batcher', () => {
     expect(batcher!.stats.bufferedEvents).toBe(0);
   });
 
-  it('when the oldest unacknowledged event has waited past maxQueueDelayMs, then enqueue throws GW_ERR_BUFFER_FULL until it is acknowledged', async () => {
+  it('when one partition has waited past maxQueueDelayMs, then only requests writing to it get GW_ERR_BUFFER_FULL, other partitions keep taking events', async () => {
     await start({ maxQueueDelayMs: 1000 });
     enqueue('T1', [ev('e1', '1')]);
-    await advance(5); // sent; the hub does not answer yet
+    await advance(5); // sent; the hub does not answer partition 1
     enqueue('T2', [ev('e2', '2')]);
-    await advance(995); // e1 has waited exactly 1000 ms: still admitted
-    enqueue('T3', [ev('e3', '3')]);
-    await advance(1);
-    expect(() => batcher!.enqueue([ev('e4', '0')])).toThrow(
-      expect.objectContaining({ code: 'GW_ERR_BUFFER_FULL', status: 503, retryAfterSeconds: 1 }),
-    );
-    await advance(4);
-    sink.ack('1');
+    await advance(5);
     sink.ack('2');
-    sink.ack('3');
     await settle();
-    enqueue('T5', [ev('e5', '0')]);
+    await advance(990); // e1 has waited exactly 1000 ms: partition 1 still admits
+    enqueue('T3', [ev('e3', '1')]);
+    await advance(1);
+    let refused: unknown;
+    try {
+      batcher!.enqueue([ev('e4', '0'), ev('e5', '1')]); // spans the overdue partition: nothing enqueued
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({
+      code: 'GW_ERR_BUFFER_FULL',
+      status: 503,
+      retryAfterSeconds: 1,
+      extensions: { partitionId: '1' },
+    });
+    expect(batcher!.stats.perPartition.get('0')).toEqual({ bytes: 0, events: 0 });
+    enqueue('T4', [ev('e6', '0')]); // a healthy partition is not held back by partition 1
+    await advance(5);
+    sink.ack('0');
+    await settle();
+    sink.ack('1');
+    await settle();
+    await advance(5);
+    sink.ack('1');
+    await settle();
+    enqueue('T5', [ev('e7', '1')]); // partition 1 caught up: admitted again
     expect(trace).toEqual([
       'enqueue T1 [e1]',
       'send 1 [e1]',
       'enqueue T2 [e2]',
       'send 2 [e2]',
-      'enqueue T3 [e3]',
-      'send 3 [e3]',
-      'ack T1',
       'ack T2',
+      'enqueue T3 [e3]',
+      'enqueue T4 [e6]',
+      'send 0 [e6]',
+      'ack T4',
+      'send 1 [e3]', // the next batch leaves in the same turn as the acknowledgement
+      'ack T1',
       'ack T3',
-      'enqueue T5 [e5]',
+      'enqueue T5 [e7]',
     ]);
+  });
+
+  it('when no request waits for a failing batch any more, then it is not retried', async () => {
+    await start({ retry: { maxRetries: 5, delayMs: 100, maxDelayMs: 100 } });
+    sink.failNextSends(1, 'ServerBusyError', true);
+    const ticket = enqueue('T1', [ev('e1', '0')]);
+    await advance(5); // first attempt fails; a retry is due in 100 ms
+    ticket.withdraw(new GatewayError('GW_ERR_DEADLINE', 'deadline'));
+    await settle();
+    await advance(500);
+    expect(trace).toEqual(['enqueue T1 [e1]', 'send 0 [e1]', 'reject T1 GW_ERR_DEADLINE']);
+    expect(batcher!.stats.bufferedEvents).toBe(0);
   });
 
   it('when the buffer cap would be exceeded, then enqueue throws GW_ERR_BUFFER_FULL and buffers nothing', async () => {

@@ -10,7 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { GatewayError } from '../errors';
-import type { Sink, SinkBatch } from '../sink/types';
+import { SinkError, type Sink, type SinkBatch } from '../sink/types';
 import { Admission } from './admission';
 import { resolveBackoff, type BackoffPolicy } from './backoff';
 import { HubMonitor } from './hub-monitor';
@@ -28,7 +28,9 @@ import type {
   BatcherOptions,
   BatcherStats,
   CloseOptions,
+  HubHealth,
   OutgoingEvent,
+  PartitionHealth,
   Ticket,
   Timers,
 } from './types';
@@ -71,6 +73,9 @@ class FlushingBatcher implements Batcher, ChannelHost {
   private readonly admission: Admission;
   private closing = false;
   private readonly unsubscribePartitionMap: () => void;
+  private readonly healthIntervalMs: number | undefined;
+  private healthTimer: unknown = undefined;
+  private lastHubState: HubHealth['state'] = 'ok';
   private startPromise: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
   private active = 0;
@@ -101,6 +106,10 @@ class FlushingBatcher implements Batcher, ChannelHost {
       options.bufferFullRetryAfterSeconds ?? 1,
     );
     this.retry = resolveBackoff(options.retry);
+    this.healthIntervalMs =
+      options.healthIntervalMs === undefined
+        ? undefined
+        : positive('healthIntervalMs', options.healthIntervalMs);
     this.observer = options.observer ?? {};
     this.clock = options.clock ?? (() => performance.now());
     this.timers = options.timers ?? defaultTimers;
@@ -121,7 +130,6 @@ class FlushingBatcher implements Batcher, ChannelHost {
       this.sink,
       this.clock,
       this.ledger,
-      this.directory,
     );
   }
 
@@ -136,7 +144,46 @@ class FlushingBatcher implements Batcher, ChannelHost {
   }
 
   get ready(): boolean {
-    return this.directory.known && this.monitor.reachable && !this.closing;
+    if (!this.directory.known || this.closing) return false;
+    const state = this.health().state;
+    return state === 'ok' || state === 'degraded';
+  }
+
+  health(): HubHealth {
+    const now = this.clock();
+    const timeoutMs = this.sink.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
+    const partitions: PartitionHealth[] = [];
+    let unhealthy = 0;
+    let active = 0;
+    let firstReason: string | undefined;
+    for (const channel of this.directory.all()) {
+      const verdict = channel.health.verdict(now, timeoutMs, this.monitor.answeredAt);
+      const oldest = channel.oldestWaitingAt();
+      const oldestWaitingMs = oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, now - oldest);
+      if (verdict.state !== 'ok' || oldestWaitingMs > 0) active++;
+      if (verdict.state === 'ok') partitions.push({ partitionId: channel.id, state: 'ok', oldestWaitingMs });
+      else {
+        unhealthy++;
+        firstReason ??= verdict.reason;
+        partitions.push({
+          partitionId: channel.id,
+          state: verdict.state,
+          reason: verdict.reason,
+          code: verdict.code,
+          oldestWaitingMs,
+        });
+      }
+    }
+    const problem = this.monitor.problem;
+    if (problem === 'unauthorized' || problem === 'not-found')
+      return { state: 'refused', reason: problem, partitions };
+    if (problem !== undefined || !this.directory.known)
+      return { state: 'unreachable', reason: problem ?? 'starting', partitions };
+    // Every partition that has work cannot send: nothing is served, whatever the probe says.
+    if (unhealthy > 0 && unhealthy === active)
+      return { state: 'unreachable', reason: firstReason ?? 'error', partitions };
+    if (unhealthy > 0) return { state: 'degraded', reason: firstReason ?? 'error', partitions };
+    return { state: 'ok', partitions };
   }
 
   start(): Promise<void> {
@@ -144,6 +191,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
       const first = this.monitor.refresh();
       this.track(first);
       this.startPromise = first;
+      if (this.healthIntervalMs !== undefined) this.armHealthTimer(this.healthIntervalMs);
     }
     return this.startPromise;
   }
@@ -158,14 +206,16 @@ class FlushingBatcher implements Batcher, ChannelHost {
     }
     const count = events.length;
     const sizes = new Array<number>(count);
-    this.admission.admit(this.admission.measure(events, sizes));
+    const channels = new Array<PartitionChannel>(count);
+    for (let i = 0; i < count; i++) channels[i] = directory.channelFor(events[i]!.partitionKey);
+    this.admission.admit(this.admission.measure(events, sizes), channels);
 
     const ledger = this.ledger;
     const ticket = new PendingTicket<PartitionChannel>(ledger, count);
     const at = this.clock();
     for (let i = 0; i < count; i++) {
       const event = events[i]!;
-      const channel = directory.channelFor(event.partitionKey);
+      const channel = channels[i]!;
       const entry: ChannelEntry = { event, ticket, channel, bytes: sizes[i]!, at, state: EntryState.Queued };
       ticket.partitionIds[i] = channel.id;
       ticket.entries[i] = entry;
@@ -198,20 +248,23 @@ class FlushingBatcher implements Batcher, ChannelHost {
 
   // ---- ChannelHost ------------------------------------------------------------------------------
 
-  send(batch: SinkBatch, partitionId: string): Promise<void> {
+  send(batch: SinkBatch, partitionId: string, wanted: () => boolean): Promise<void> {
     const observer = this.observer;
+    const health = this.directory.get(partitionId)?.health;
     return sendWithRetry(
       {
         sink: this.sink,
         policy: this.retry,
         timers: this.timers,
         signal: this.signal,
-        onRetry:
-          observer.sendRetried === undefined
-            ? undefined
-            : (code, retry) => observeSafely(() => observer.sendRetried?.(partitionId, code, retry)),
+        onRetry: (error, retry) => {
+          health?.attemptFailed(error, this.clock());
+          if (observer.sendRetried !== undefined)
+            observeSafely(() => observer.sendRetried?.(partitionId, error.code, retry));
+        },
       },
       batch,
+      wanted,
     );
   }
 
@@ -227,12 +280,18 @@ class FlushingBatcher implements Batcher, ChannelHost {
     ms: number,
   ): void {
     this.monitor.answered();
+    channel.health.acknowledged();
     this.ledger.batchAcknowledged(channel, entries, batch, ms);
   }
 
   entriesFailed(channel: PartitionChannel, entries: readonly ChannelEntry[], error: unknown): void {
-    // A failure caused by our own shutdown says nothing about the hub.
-    if (!this.signal.aborted) this.monitor.failed();
+    // A failure caused by our own shutdown, or a batch abandoned, says nothing new about the hub.
+    const abandoned = error instanceof SinkError && error.code === 'Abandoned';
+    if (!this.signal.aborted && !abandoned) {
+      this.monitor.failed(error);
+      channel.health.attemptFailed(error, this.clock());
+    }
+    channel.health.sendEnded();
     this.ledger.entriesFailed(channel, entries, error);
   }
 
@@ -242,10 +301,30 @@ class FlushingBatcher implements Batcher, ChannelHost {
 
   // ---- lifecycle --------------------------------------------------------------------------------
 
+  /** Re-evaluates the hub's health and reports a change of state (one log line per change). */
+  private armHealthTimer(ms: number): void {
+    this.healthTimer = this.timers.setTimeout(() => {
+      this.healthTimer = undefined;
+      if (this.closing) return;
+      const health = this.health();
+      const previous = this.lastHubState;
+      if (health.state !== previous) {
+        this.lastHubState = health.state;
+        const observer = this.observer;
+        if (observer.hubStateChanged !== undefined)
+          observeSafely(() => observer.hubStateChanged?.(health, previous));
+      }
+      this.armHealthTimer(ms);
+    }, ms);
+    (this.healthTimer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
   private async shutdown(flush: boolean, deadlineMs: number | undefined): Promise<void> {
     this.closing = true;
     this.monitor.stop();
     this.unsubscribePartitionMap();
+    if (this.healthTimer !== undefined) this.timers.clearTimeout(this.healthTimer);
+    this.healthTimer = undefined;
     if (flush) {
       for (const channel of this.directory.all()) channel.drainNow();
       await this.ledger.whenDrained(deadlineMs);

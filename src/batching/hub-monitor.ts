@@ -5,7 +5,7 @@
  * soon after the hub does, and otherwise every partitionRefreshMs. A single timer serves both, and
  * an earlier deadline replaces a later one. An acknowledged batch counts as an answer too.
  */
-import { SinkError, type Sink } from '../sink/types';
+import { SinkError, type HubProblem, type Sink } from '../sink/types';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import type { PartitionDirectory } from './partition-directory';
 import type { PartitionMap } from './partition-map';
@@ -29,6 +29,8 @@ export class HubMonitor {
   private readonly directory: PartitionDirectory;
   private readonly refreshMs: number;
   private hubOk = false;
+  /** Why the last failed call to the hub failed (cleared by a success). */
+  private lastProblem: HubProblem | undefined = undefined;
   private stopped = false;
   private refreshing = false;
   private refreshFailures = 0;
@@ -51,14 +53,33 @@ export class HubMonitor {
     return this.hubOk;
   }
 
-  /** The hub acknowledged a batch. */
-  answered(): void {
-    this.hubOk = true;
+  /** Clock reading of the hub's last answer (an acknowledged batch or a read of the ids). */
+  answeredAt = Number.NEGATIVE_INFINITY;
+
+  /** Why the hub is not reachable, when it is not. */
+  get problem(): HubProblem | undefined {
+    return this.hubOk ? undefined : (this.lastProblem ?? 'error');
   }
 
-  /** A send failed (not by shutdown): not ready, and probe again soon. */
-  failed(): void {
-    this.hubOk = false;
+  /** The hub acknowledged a batch. */
+  answered(): void {
+    // A refusal (wrong key, no such hub) is not healed by one partition's success elsewhere.
+    this.answeredAt = this.host.clock();
+    if (this.lastProblem === 'unauthorized' || this.lastProblem === 'not-found') return;
+    this.hubOk = true;
+    this.lastProblem = undefined;
+  }
+
+  /**
+   * A send failed (not by shutdown): probe again soon. Only a refusal makes the hub unreachable at
+   * once; a transient failure is the partition's (its health says so) until the probe fails too.
+   */
+  failed(error: unknown): void {
+    const problem = error instanceof SinkError ? error.problem : 'error';
+    if (problem === 'unauthorized' || problem === 'not-found') {
+      this.hubOk = false;
+      this.lastProblem = problem;
+    }
     if (!this.refreshing && !this.stopped)
       this.scheduleRefresh(Math.min(this.refreshMs, this.host.retry.maxDelayMs));
   }
@@ -80,11 +101,14 @@ export class HubMonitor {
       const ids = await this.host.partitionMap.agree(read);
       if (this.stopped) return;
       this.directory.apply(ids);
+      this.answeredAt = this.host.clock();
       this.hubOk = true;
+      this.lastProblem = undefined;
       this.refreshFailures = 0;
-    } catch {
+    } catch (error) {
       if (this.stopped) return;
       this.hubOk = false;
+      this.lastProblem = error instanceof SinkError ? error.problem : 'error';
       this.refreshFailures++;
     } finally {
       this.refreshing = false;

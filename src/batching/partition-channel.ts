@@ -16,11 +16,15 @@
 import { SinkError, type Sink, type SinkBatch } from '../sink/types';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { LoadHold } from './load-hold';
+import { PartitionHealthTrack } from './partition-health';
 import type { LoadGauge } from './loop-load';
 import { EntryState, type Entry } from './pending-ticket';
 import type { Timers } from './types';
 
 export type ChannelEntry = Entry<PartitionChannel>;
+
+/** Whether some request still waits for this entry's outcome. */
+const awaited = (entry: ChannelEntry): boolean => !entry.ticket.settled;
 
 export interface ChannelHost {
   readonly sink: Sink;
@@ -33,8 +37,8 @@ export interface ChannelHost {
   readonly clock: () => number;
   readonly timers: Timers;
   readonly signal: AbortSignal;
-  /** Sends with our retry loop; resolves once the hub acknowledged the batch. */
-  send(batch: SinkBatch, partitionId: string): Promise<void>;
+  /** Sends with our retry loop while `wanted()`; resolves once the hub acknowledged the batch. */
+  send(batch: SinkBatch, partitionId: string, wanted: () => boolean): Promise<void>;
   /** Registers background work that close() must wait for; `work` never rejects. */
   track(work: Promise<void>): void;
   batchAcknowledged(
@@ -64,6 +68,8 @@ export class PartitionChannel {
   readonly stats = { bytes: 0, events: 0 };
   /** Marker used by the batcher to visit each touched channel once per call. */
   mark = 0;
+  /** Whether this partition's sends get answers (for readiness and metrics). */
+  readonly health = new PartitionHealthTrack();
   private readonly host: ChannelHost;
   private queue: ChannelEntry[] = [];
   private head = 0;
@@ -261,21 +267,24 @@ export class PartitionChannel {
     this.sending = true;
     this.inFlightSince = open.firstAt;
     const started = this.host.clock();
+    this.health.sendStarted(started);
     this.host.track(
-      this.host.send(open.batch, this.id).then(
-        () => {
-          this.sending = false;
-          this.inFlightSince = Number.POSITIVE_INFINITY;
-          this.host.batchAcknowledged(this, entries, open.batch, this.host.clock() - started);
-          this.kick();
-        },
-        (error: unknown) => {
-          this.sending = false;
-          this.inFlightSince = Number.POSITIVE_INFINITY;
-          this.host.entriesFailed(this, entries, error);
-          this.kick();
-        },
-      ),
+      this.host
+        .send(open.batch, this.id, () => entries.some(awaited))
+        .then(
+          () => {
+            this.sending = false;
+            this.inFlightSince = Number.POSITIVE_INFINITY;
+            this.host.batchAcknowledged(this, entries, open.batch, this.host.clock() - started);
+            this.kick();
+          },
+          (error: unknown) => {
+            this.sending = false;
+            this.inFlightSince = Number.POSITIVE_INFINITY;
+            this.host.entriesFailed(this, entries, error);
+            this.kick();
+          },
+        ),
     );
     // Fill the next batch while this one is in flight.
     if (this.openSpare()) this.kick();

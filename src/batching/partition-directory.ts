@@ -36,6 +36,11 @@ export class PartitionDirectory {
     return this.channels.get(id)!;
   }
 
+  /** The channel of a partition id, if it was ever seen. */
+  get(id: string): PartitionChannel | undefined {
+    return this.channels.get(id);
+  }
+
   /** Every channel, in the order its id was first seen. */
   all(): IterableIterator<PartitionChannel> {
     return this.channels.values();

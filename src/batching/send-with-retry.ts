@@ -13,20 +13,36 @@ export interface RetryContext {
   readonly timers: Timers;
   readonly signal: AbortSignal;
   /** Called before each retry, for metrics. */
-  readonly onRetry?: (code: string, retry: number) => void;
+  readonly onRetry?: (error: SinkError, retry: number) => void;
 }
 
-export async function sendWithRetry(context: RetryContext, batch: SinkBatch): Promise<void> {
+/**
+ * Sends `batch`, retrying transient failures while `wanted()` says some request still waits for
+ * it: a retry nobody waits for would only keep the partition busy (and its queue delay growing).
+ */
+export async function sendWithRetry(
+  context: RetryContext,
+  batch: SinkBatch,
+  wanted: () => boolean,
+): Promise<void> {
   for (let retry = 0; ; retry++) {
     try {
       await context.sink.send(batch, context.signal);
       return;
     } catch (error) {
-      const retryable = error instanceof SinkError && error.retryable;
+      const retryable = error instanceof SinkError && error.retryable && error.kind === 'transient';
       if (!retryable || retry >= context.policy.maxRetries || context.signal.aborted) throw error;
-      context.onRetry?.(error.code, retry + 1);
+      if (!wanted())
+        throw new SinkError('Abandoned', false, 'No request waits for this batch any more.', {
+          cause: error,
+        });
+      context.onRetry?.(error, retry + 1);
       await pause(backoffDelay(retry, context.policy), context);
       if (context.signal.aborted) throw error;
+      if (!wanted())
+        throw new SinkError('Abandoned', false, 'No request waits for this batch any more.', {
+          cause: error,
+        });
     }
   }
 }

@@ -76,10 +76,7 @@ export class TicketLedger implements TicketOwner<PartitionChannel> {
           'GW_ERR_SHUTTING_DOWN',
           'The gateway shut down before Event Hubs acknowledged the events.',
         )
-      : new GatewayError('GW_ERR_SEND_FAILED', `Event Hubs did not accept the events (${code}).`, {
-          cause: error,
-          extensions: { sinkCode: code },
-        });
+      : sendFailure(error, code);
     let failed = 0;
     for (const entry of entries) if (entry.state !== EntryState.Done) failed++;
     const observer = this.observer;
@@ -166,4 +163,24 @@ export class TicketLedger implements TicketOwner<PartitionChannel> {
   private checkDrained(): void {
     if (this.events === 0 && this.drainWaiter !== undefined) this.drainWaiter();
   }
+}
+
+/** The answer a request gets when its batch failed: only transient failures are worth a retry. */
+function sendFailure(error: unknown, code: string): GatewayError {
+  const kind = error instanceof SinkError ? error.kind : 'permanent';
+  if (kind === 'unauthorized' || kind === 'not-found')
+    return new GatewayError(
+      'GW_ERR_HUB_REFUSED',
+      `Event Hubs refused the gateway (${code}); the operator must fix its configuration.`,
+      { cause: error, extensions: { sinkCode: code } },
+    );
+  if (kind === 'too-large')
+    return new GatewayError('GW_ERR_EVENT_TOO_LARGE', 'Event Hubs refused the batch as too large.', {
+      cause: error,
+      extensions: { sinkCode: code },
+    });
+  return new GatewayError('GW_ERR_SEND_FAILED', `Event Hubs did not accept the events (${code}).`, {
+    cause: error,
+    extensions: { sinkCode: code },
+  });
 }

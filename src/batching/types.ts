@@ -42,6 +42,25 @@ export interface PartitionStats {
   readonly events: number;
 }
 
+/** One partition as the operator sees it (readiness body, metrics). */
+export interface PartitionHealth {
+  readonly partitionId: string;
+  readonly state: 'ok' | 'stalled' | 'failing';
+  /** Why, when not ok: timeout, refused, dns, unauthorized, not-found, busy, connection, error. */
+  readonly reason?: string;
+  /** The sink's error code behind the reason. */
+  readonly code?: string;
+  /** Age of the oldest reading not yet acknowledged (0 when none waits). */
+  readonly oldestWaitingMs: number;
+}
+
+export interface HubHealth {
+  /** ok; degraded (some partitions cannot send); unreachable or refused (nothing can be sent). */
+  readonly state: 'ok' | 'degraded' | 'unreachable' | 'refused';
+  readonly reason?: string;
+  readonly partitions: readonly PartitionHealth[];
+}
+
 export interface BatcherStats {
   /** Bytes held by the batcher (queued, in an open batch, or in flight), estimated per event. */
   readonly bufferedBytes: number;
@@ -69,6 +88,8 @@ export interface Batcher {
   readonly stats: BatcherStats;
   /** Partition ids known, not closing, and the last call to the hub (send or metadata) succeeded. */
   readonly ready: boolean;
+  /** The hub and each partition as seen from here, computed now (cheap: no I/O). */
+  health(): HubHealth;
 }
 
 export interface CloseOptions {
@@ -85,6 +106,8 @@ export interface BatcherObserver {
   sendFailed?(partitionId: string, code: string, events: number): void;
   /** Before each of our retries of a send (retry counts from 1). */
   sendRetried?(partitionId: string, code: string, retry: number): void;
+  /** The hub's health changed state (checked every healthIntervalMs); for the one log line per change. */
+  hubStateChanged?(health: HubHealth, previous: HubHealth['state']): void;
   /** After each change (at most once per partition per enqueue call), the partition's totals. */
   buffered?(partitionId: string, bytes: number, events: number): void;
 }
@@ -126,6 +149,8 @@ export interface BatcherOptions {
    * (half is a good start). Default 5000; Infinity disables.
    */
   readonly maxQueueDelayMs?: number;
+  /** How often the hub's health is re-evaluated for hubStateChanged. Default: never (no timer). */
+  readonly healthIntervalMs?: number;
   /** How often partition ids are re-read. Default 30000. */
   readonly partitionRefreshMs?: number;
   /** Agreement on the ids to route with (cluster workers); default the process's own read. */

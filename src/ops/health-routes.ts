@@ -30,11 +30,20 @@ export function readyz(readiness: Readiness): OpsHandler {
   return (req, res) => {
     const result = readiness.check();
     if (result.ready) {
-      sendJson(res, READY);
+      const body =
+        result.degraded === undefined
+          ? READY
+          : Buffer.from(JSON.stringify({ status: 'degraded', partitions: result.degraded }));
+      sendJson(res, body);
       return;
     }
     const error = new GatewayError('GW_ERR_UNAVAILABLE', result.detail, {
-      extensions: { reason: result.reason },
+      extensions: {
+        reason: result.reason,
+        ...(result.partitions === undefined || result.partitions.length === 0
+          ? {}
+          : { partitions: result.partitions }),
+      },
     });
     sendProblem(res, error, requestIdOf(req, res));
   };

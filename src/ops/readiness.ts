@@ -4,19 +4,48 @@
  * call (the batcher's `ready`), and not when the buffer is above its high-water mark (a replica
  * that cannot send fast enough should shed new load to its peers before it has to refuse it).
  * The mark has hysteresis: not ready at `highWaterRatio` of the cap, ready again only below
- * `lowWaterRatio`, so a buffer hovering at the mark does not flap the load balancer.
+ * `lowWaterRatio`, so a buffer hovering at the mark does not flap the load balancer. Some partitions
+ * unable to send is `degraded`, still ready (every replica shares the hub's partitions, so taking
+ * this one out would not help the others); when no partition with work can send, or the hub
+ * refuses the gateway, it is not ready, and the body names the partitions and why.
  */
 
 export type ReadinessState = 'starting' | 'serving' | 'draining';
-export type NotReadyReason = 'starting' | 'draining' | 'hub-unreachable' | 'buffer-high-water';
+export type NotReadyReason =
+  'starting' | 'draining' | 'hub-unreachable' | 'hub-refused' | 'buffer-high-water';
+
+/** A partition that cannot send, as the readiness body names it. */
+export interface UnhealthyPartition {
+  readonly partitionId: string;
+  readonly state: string;
+  readonly reason?: string;
+}
 
 export type ReadinessResult =
-  | { readonly ready: true }
-  | { readonly ready: false; readonly reason: NotReadyReason; readonly detail: string };
+  | { readonly ready: true; readonly degraded?: readonly UnhealthyPartition[] }
+  | {
+      readonly ready: false;
+      readonly reason: NotReadyReason;
+      readonly detail: string;
+      readonly partitions?: readonly UnhealthyPartition[];
+    };
+
+/** What readiness reads of the hub: the batcher's health(). */
+export interface HubHealthView {
+  readonly state: 'ok' | 'degraded' | 'unreachable' | 'refused';
+  readonly reason?: string;
+  readonly partitions: readonly {
+    readonly partitionId: string;
+    readonly state: string;
+    readonly reason?: string;
+  }[];
+}
 
 export interface ReadinessOptions {
   /** The batcher's `ready`: partition ids known, not closing, last call to the hub succeeded. */
   readonly hubReachable: () => boolean;
+  /** The batcher's health(): when given, the body names unhealthy partitions and the reason. */
+  readonly hubHealth?: () => HubHealthView;
   /** The batcher's `stats.bufferedBytes`. */
   readonly bufferedBytes: () => number;
   readonly maxBufferedBytes: number;
@@ -61,8 +90,28 @@ export function createReadiness(options: ReadinessOptions): Readiness {
         return { ready: false, reason: 'starting', detail: 'The gateway is starting.' };
       if (state === 'draining')
         return { ready: false, reason: 'draining', detail: 'The gateway is shutting down and draining.' };
-      if (!options.hubReachable())
-        return { ready: false, reason: 'hub-unreachable', detail: 'Event Hubs has not answered recently.' };
+      const health = options.hubHealth?.();
+      const unhealthy = health?.partitions
+        .filter((p) => p.state !== 'ok')
+        .map((p) => ({
+          partitionId: p.partitionId,
+          state: p.state,
+          ...(p.reason === undefined ? {} : { reason: p.reason }),
+        }));
+      if (health?.state === 'refused')
+        return {
+          ready: false,
+          reason: 'hub-refused',
+          detail: `Event Hubs refuses the gateway (${health.reason ?? 'refused'}); check its credentials and hub name.`,
+          partitions: unhealthy ?? [],
+        };
+      if (health?.state === 'unreachable' || !options.hubReachable())
+        return {
+          ready: false,
+          reason: 'hub-unreachable',
+          detail: `Event Hubs has not answered recently${health?.reason === undefined ? '' : ` (${health.reason})`}.`,
+          partitions: unhealthy ?? [],
+        };
       const bytes = options.bufferedBytes();
       aboveMark = aboveMark ? bytes >= lowBytes : bytes >= highBytes;
       if (aboveMark)
@@ -71,6 +120,7 @@ export function createReadiness(options: ReadinessOptions): Readiness {
           reason: 'buffer-high-water',
           detail: `The send buffer is above ${Math.round(high * 100)} % of its capacity.`,
         };
+      if (unhealthy !== undefined && unhealthy.length > 0) return { ready: true, degraded: unhealthy };
       return READY;
     },
   };

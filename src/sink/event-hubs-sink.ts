@@ -4,7 +4,10 @@
  * carries its message id, content type and application properties, and every SDK error leaves as a
  * SinkError. The SDK's own retries are turned off by default (`sdkMaxRetries` 0): the batcher's
  * loop retries with a short exponential backoff instead of the SDK's fixed 30 s, and the delays we
- * hand the SDK (for its connection and link recovery) come from the same settings.
+ * hand the SDK (for its connection and link recovery) come from the same settings. Each attempt is
+ * bounded by what the hub has recently shown (attempt-timeout.ts), and a connection that stops
+ * answering is replaced (producer-keeper.ts): the SDK itself neither fails a send pending on a dead
+ * connection nor notices a blackholed one before its own timeout.
  */
 import {
   EventHubProducerClient,
@@ -14,9 +17,12 @@ import {
 } from '@azure/event-hubs';
 import type { TokenCredential } from '@azure/identity';
 import type { OutgoingEvent } from '../batching/types';
+import { AttemptTimeout } from './attempt-timeout';
+import { bounded } from './bounded';
+import { ProducerKeeper, type Generation } from './producer-keeper';
 import { toSinkError } from './translate-error';
 import { untracedProperties } from './untraced-properties';
-import type { Sink, SinkBatch } from './types';
+import { SinkError, type Sink, type SinkBatch, type SinkObserver } from './types';
 
 export type EventHubsTarget =
   | { readonly connectionString: string; readonly eventHubName?: string }
@@ -41,6 +47,16 @@ export interface EventHubsSinkOptions {
    * tracer, and the send span of each batch is kept either way. See untraced-properties.ts.
    */
   readonly traceEvents?: boolean;
+  /** Bounds on one attempt (see attempt-timeout.ts); the ceiling is tryTimeoutMs. */
+  readonly attempts?: {
+    /** A send attempt is never cut shorter than this. Default 1000. */
+    readonly sendFloorMs?: number;
+    /** A link set-up (CBS + attach) is never cut shorter than this. Default 2000. */
+    readonly setupFloorMs?: number;
+    /** Bound = multiplier × slowest recent answer. Default 5. */
+    readonly multiplier?: number;
+  };
+  readonly observer?: SinkObserver;
 }
 
 class EventHubsBatch implements SinkBatch {
@@ -79,23 +95,42 @@ class EventHubsBatch implements SinkBatch {
 
 class EventHubsSink implements Sink {
   maxMessageSize: number | undefined = undefined;
-  private readonly producer: EventHubProducerClient;
+  private readonly keeper: ProducerKeeper<EventHubProducerClient>;
   private readonly traceEvents: boolean;
+  private readonly sendTimeout: AttemptTimeout;
+  private readonly setupTimeout: AttemptTimeout;
+  private readonly observer: SinkObserver;
+  private readonly clock = (): number => performance.now();
 
   constructor(target: EventHubsTarget, options: EventHubsSinkOptions) {
     this.traceEvents = options.traceEvents ?? false;
+    this.observer = options.observer ?? {};
     const delayMs = options.retry?.delayMs ?? 100;
+    const ceilingMs = options.tryTimeoutMs ?? 30_000;
     const clientOptions: EventHubClientOptions = {
       retryOptions: {
         maxRetries: options.sdkMaxRetries ?? 0,
         retryDelayInMs: delayMs,
         maxRetryDelayInMs: Math.max(delayMs, options.retry?.maxDelayMs ?? 2000),
         mode: RetryMode.Exponential,
-        timeoutInMs: options.tryTimeoutMs ?? 30_000,
+        timeoutInMs: ceilingMs,
       },
       ...(options.identifier === undefined ? {} : { identifier: options.identifier }),
     };
-    this.producer =
+    const attempts = options.attempts ?? {};
+    this.sendTimeout = new AttemptTimeout({
+      floorMs: Math.min(ceilingMs, attempts.sendFloorMs ?? 1000),
+      ceilingMs,
+      multiplier: attempts.multiplier ?? 5,
+      window: 64,
+    });
+    this.setupTimeout = new AttemptTimeout({
+      floorMs: Math.min(ceilingMs, attempts.setupFloorMs ?? 2000),
+      ceilingMs,
+      multiplier: attempts.multiplier ?? 5,
+      window: 16,
+    });
+    const create = (): EventHubProducerClient =>
       'connectionString' in target
         ? target.eventHubName === undefined
           ? new EventHubProducerClient(target.connectionString, clientOptions)
@@ -106,43 +141,129 @@ class EventHubsSink implements Sink {
             target.credential,
             clientOptions,
           );
+    this.keeper = new ProducerKeeper({
+      create,
+      close: (producer) => producer.close(),
+      clock: this.clock,
+      onRecreated: (reason) => {
+        const observer = this.observer;
+        safely(() => observer.connectionRecreated?.(reason));
+      },
+    });
+  }
+
+  get attemptTimeoutMs(): number {
+    return this.sendTimeout.currentMs();
   }
 
   async getPartitionIds(signal?: AbortSignal): Promise<string[]> {
+    const generation = this.keeper.current;
+    const started = this.clock();
     try {
-      return await this.producer.getPartitionIds(signal === undefined ? {} : { abortSignal: signal });
+      const ids = await bounded(
+        this.setupTimeout.currentMs(),
+        signal,
+        'SetupTimeout',
+        'Reading the partition ids',
+        (abortSignal) => generation.producer.getPartitionIds({ abortSignal }),
+      );
+      this.keeper.answered(generation);
+      return ids;
     } catch (error) {
-      throw toSinkError(error);
+      this.failed(generation, started, undefined, error);
+      throw error;
     }
   }
 
   async createBatch(partitionId: string, signal?: AbortSignal): Promise<SinkBatch> {
-    try {
-      const inner = await this.producer.createBatch(
-        signal === undefined ? { partitionId } : { partitionId, abortSignal: signal },
-      );
-      this.maxMessageSize = inner.maxSizeInBytes;
-      return new EventHubsBatch(partitionId, inner, this.traceEvents);
-    } catch (error) {
-      throw toSinkError(error);
-    }
+    const generation = this.keeper.current;
+    const inner = await this.setUp(generation, partitionId, signal);
+    return new EventHubsBatch(partitionId, inner, this.traceEvents);
   }
 
   async send(batch: SinkBatch, signal?: AbortSignal): Promise<void> {
     if (!(batch instanceof EventHubsBatch)) throw new TypeError('send() takes batches from this sink only');
+    const generation = this.keeper.current;
+    const partitionId = batch.partitionId;
+    // A fresh producer sets its link up first, under the set-up bound (CBS and attach may be slow
+    // on a healthy hub); the send itself then gets the tighter send bound. A batch is plain encoded
+    // data, so one made by an earlier producer is sent by the current one.
+    if (!generation.linked.has(partitionId)) await this.setUp(generation, partitionId, signal);
+    const started = this.clock();
+    const timeoutMs = this.sendTimeout.currentMs();
     try {
-      await this.producer.sendBatch(batch.inner, signal === undefined ? {} : { abortSignal: signal });
+      await bounded(timeoutMs, signal, 'SendTimeout', 'Sending a batch', (abortSignal) =>
+        generation.producer.sendBatch(batch.inner, { abortSignal }),
+      );
+    } catch (error) {
+      const ms = this.clock() - started;
+      const code = error instanceof SinkError ? error.code : 'Unknown';
+      const observer = this.observer;
+      if (!(signal?.aborted ?? false))
+        safely(() => observer.attempt?.(partitionId, code === 'SendTimeout' ? 'timeout' : code, ms));
+      this.failed(generation, started, partitionId, error);
+      throw error;
+    }
+    const ms = this.clock() - started;
+    this.sendTimeout.observe(ms);
+    this.keeper.answered(generation, partitionId);
+    const observer = this.observer;
+    safely(() => observer.attempt?.(partitionId, 'ok', ms));
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.keeper.close();
     } catch (error) {
       throw toSinkError(error);
     }
   }
 
-  async close(): Promise<void> {
+  private async setUp(
+    generation: Generation<EventHubProducerClient>,
+    partitionId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<EventDataBatch> {
+    const started = this.clock();
     try {
-      await this.producer.close();
+      const inner = await bounded(
+        this.setupTimeout.currentMs(),
+        signal,
+        'SetupTimeout',
+        `Setting up the link to partition ${partitionId}`,
+        (abortSignal) => generation.producer.createBatch({ partitionId, abortSignal }),
+      );
+      this.setupTimeout.observe(this.clock() - started);
+      this.keeper.answered(generation, partitionId);
+      this.maxMessageSize = inner.maxSizeInBytes;
+      return inner;
     } catch (error) {
-      throw toSinkError(error);
+      this.failed(generation, started, partitionId, error);
+      throw error;
     }
+  }
+
+  /** Decides, after a failed operation, whether the link or the whole connection must be renewed. */
+  private failed(
+    generation: Generation<EventHubProducerClient>,
+    started: number,
+    partitionId: string | undefined,
+    error: unknown,
+  ): void {
+    if (!(error instanceof SinkError)) return;
+    if (error.code === 'SendTimeout' || error.code === 'SetupTimeout') {
+      this.keeper.timedOut(generation, started, partitionId, error.code);
+      return;
+    }
+    if (partitionId !== undefined && error.problem === 'connection') generation.linked.delete(partitionId);
+  }
+}
+
+function safely(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // A metrics hook must never break a send.
   }
 }
 

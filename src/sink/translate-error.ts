@@ -27,6 +27,9 @@ export function toSinkError(error: unknown): SinkError {
   const message = typeof like.message === 'string' ? like.message : name;
   if (name === 'AbortError') return new SinkError('AbortError', false, message, { cause: error });
   const code = typeof like.code === 'string' && like.code !== '' ? like.code : name;
-  const retryable = typeof like.retryable === 'boolean' ? like.retryable : false;
+  // The SDK calls UnauthorizedError retryable (a token may be renewed), but with our own key a
+  // refusal repeats on every attempt: retrying only keeps the device waiting for the same answer.
+  const retryable =
+    code !== 'UnauthorizedError' && (typeof like.retryable === 'boolean' ? like.retryable : false);
   return new SinkError(code, retryable, message, { cause: error });
 }

@@ -3,6 +3,9 @@
  * and the Event Hubs adapter (or a fake in tests) implements it. Errors cross it as `SinkError`.
  */
 import type { OutgoingEvent } from '../batching/types';
+import { failureKind, hubProblem, type HubProblem, type SinkFailureKind } from './classify-failure';
+
+export type { HubProblem, SinkFailureKind } from './classify-failure';
 
 /** One open batch for one partition; `tryAdd` uses the SDK's exact envelope accounting. */
 export interface SinkBatch {
@@ -22,6 +25,8 @@ export interface Sink {
   /** Resolves when the hub acknowledged the batch. Rejects with a SinkError. */
   send(batch: SinkBatch, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
+  /** The bound currently put on one send attempt (derived from observed latency). */
+  readonly attemptTimeoutMs?: number;
   /** Learned from the link (the first createBatch); undefined before that. */
   readonly maxMessageSize: number | undefined;
 }
@@ -37,4 +42,22 @@ export class SinkError extends Error {
     this.code = code;
     this.retryable = retryable;
   }
+
+  /** Whether a retry may help, or whose fault it is (classify-failure.ts). */
+  get kind(): SinkFailureKind {
+    return failureKind(this.code, this.retryable);
+  }
+
+  /** The short reason for readiness and the hub-state log line. */
+  get problem(): HubProblem {
+    return hubProblem(this.code, this.message);
+  }
+}
+
+/** Optional hooks for metrics, called synchronously by the sink; they must be cheap. */
+export interface SinkObserver {
+  /** One send attempt ended: 'ok', 'timeout' (no answer in time) or the SinkError code. */
+  attempt?(partitionId: string, outcome: string, ms: number): void;
+  /** The producer (its AMQP connection) was replaced because the old one stopped answering. */
+  connectionRecreated?(reason: string): void;
 }
