@@ -216,7 +216,7 @@ export async function startAmqpServer(
       // Silent, not closed: nothing more is read from or written to these sockets, ever.
       for (const socket of sockets) {
         socket.pause();
-        socket.write = (() => true) as typeof socket.write;
+        socket.write = () => true;
       }
     },
     stopListening,
