@@ -8,6 +8,7 @@ import { startAmqpServer } from './amqp/server';
 import { startRestServer, type RestServer } from './rest/server';
 import type { ServerContext } from './amqp/context';
 import { resolveConfig, type EmulatorConfig } from './config';
+import { loadTlsMaterial } from './tls';
 import { FaultState } from './faults';
 import { createStore, type EmulatorStore, type IngestOptions } from './store/store';
 import type { EmulatorOptions, FaultControls, IngestTarget, InnerMessage, StoredEvent } from './types';
@@ -25,6 +26,7 @@ export type {
   TransferRecord,
 } from './types';
 export type { EmulatorStore, IngestOptions } from './store/store';
+export type { TlsOptions } from './tls';
 export type { EmulatorConfig, ResolvedHub } from './config';
 export { EmulatorError } from './errors';
 export { FaultState } from './faults';
@@ -37,6 +39,8 @@ export interface Emulator {
   connectionStringFor(policyName: string, hub?: string): string;
   /** `sb://<host>:<port>/` */
   readonly endpoint: string;
+  /** The AMQPS listener, when `tls` was given. */
+  readonly tls: EmulatorTls | undefined;
   /** `http://<host>:<port>` of the REST send path; undefined when `restPort` is false (the default). */
   readonly restUrl: string | undefined;
   readonly config: EmulatorConfig;
@@ -46,6 +50,15 @@ export interface Emulator {
   /** Routes and stores events exactly as an AMQP send does (for the REST path). Throws `EmulatorError`. */
   ingest(target: IngestTarget, messages: readonly InnerMessage[], options?: IngestOptions): StoredEvent[];
   close(): Promise<void>;
+}
+
+export interface EmulatorTls {
+  readonly port: number;
+  /** The certificate a client must trust (Python: `connection_verify=<certPath>`). */
+  readonly certPath: string;
+  readonly selfSigned: boolean;
+  /** Like `connectionStringFor`, on the AMQPS port and without `UseDevelopmentEmulator`. */
+  connectionStringFor(policyName: string, hub?: string): string;
 }
 
 function hostForUri(host: string): string {
@@ -74,7 +87,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     consumers: new Map(),
   };
-  const server = await startAmqpServer(context, host, config.port);
+  const tlsMaterial = options.tls ? await loadTlsMaterial(options.tls) : undefined;
+  const server = await startAmqpServer(context, {
+    host,
+    port: config.port,
+    ...(options.tls && tlsMaterial ? { tls: { port: options.tls.port, material: tlsMaterial } } : {}),
+  });
   port = server.port;
   faults.bind({
     detachAllLinks: (condition) => server.detachAllLinks(condition),
@@ -106,17 +124,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
   const firstHub = config.hubs[0]?.name ?? '';
-  const connectionStringFor = (policyName: string, hub: string = firstHub): string => {
-    const policy = config.policies.find((p) => p.name === policyName);
-    if (!policy) throw new RangeError(`connectionStringFor: unknown policy '${policyName}'`);
-    return [
-      `Endpoint=sb://${hostForUri(host)}:${port}`,
-      `SharedAccessKeyName=${policy.name}`,
-      `SharedAccessKey=${policy.key}`,
-      `EntityPath=${hub}`,
-      'UseDevelopmentEmulator=true',
-    ].join(';');
-  };
+  const connectionStringOn =
+    (onPort: number, plain: boolean) =>
+    (policyName: string, hub: string = firstHub): string => {
+      const policy = config.policies.find((p) => p.name === policyName);
+      if (!policy) throw new RangeError(`connectionStringFor: unknown policy '${policyName}'`);
+      return [
+        `Endpoint=sb://${hostForUri(host)}:${onPort}`,
+        `SharedAccessKeyName=${policy.name}`,
+        `SharedAccessKey=${policy.key}`,
+        `EntityPath=${hub}`,
+        ...(plain ? ['UseDevelopmentEmulator=true'] : []),
+      ].join(';');
+    };
+  const connectionStringFor = connectionStringOn(port, true);
+  const tlsPort = server.tlsPort;
+  const tls: EmulatorTls | undefined =
+    tlsMaterial && tlsPort !== undefined
+      ? {
+          port: tlsPort,
+          certPath: tlsMaterial.certPath,
+          selfSigned: tlsMaterial.selfSigned,
+          connectionStringFor: connectionStringOn(tlsPort, false),
+        }
+      : undefined;
   const rootName = config.policies.some((p) => p.name === ROOT_POLICY.name)
     ? ROOT_POLICY.name
     : (config.policies[0]?.name ?? '');
@@ -127,6 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     connectionString: connectionStringFor(rootName),
     connectionStringFor,
     endpoint: `sb://${hostForUri(host)}:${port}/`,
+    tls,
     config,
     store,
     faults,

@@ -2,6 +2,7 @@
  * The emulator's public data shapes, in one place so the AMQP side, the REST side and the tests
  * agree on them without importing each other's implementation.
  */
+import type { TlsOptions } from './tls';
 import type { SasPolicy } from './well-known';
 
 export interface HubConfig {
@@ -31,6 +32,8 @@ export interface EmulatorOptions {
   policies?: SasPolicy[];
   /** Per-partition bound; the oldest events are dropped first. */
   retention?: RetentionOptions;
+  /** An AMQPS listener besides the plain one, for clients that always use TLS. Default none. */
+  tls?: TlsOptions;
 }
 
 /** One event as the emulator keeps it. `raw` is returned to consumers unchanged (plus annotations). */

@@ -14,6 +14,8 @@ import type { ConnectionState, ServerContext } from './context';
 import { sendReply, type ReplyStatus } from './replies';
 
 const SAS_TOKEN_TYPE = 'servicebus.windows.net:sastoken';
+const JWT_TOKEN_TYPE = 'jwt';
+const SAS_PREFIX = 'SharedAccessSignature ';
 
 function unauthorized(description: string): ReplyStatus {
   return { code: 401, description, condition: 'amqp:unauthorized-access' };
@@ -37,7 +39,10 @@ export function handlePutToken(server: ServerContext, state: ConnectionState, re
       condition: 'amqp:invalid-field',
     };
   }
-  if (props.type !== SAS_TOKEN_TYPE)
+  // azure-eventhub for Python labels its SAS tokens 'jwt'; the service goes by the token itself.
+  const sasLabelled =
+    props.type === SAS_TOKEN_TYPE || (props.type === JWT_TOKEN_TYPE && token.startsWith(SAS_PREFIX));
+  if (!sasLabelled)
     return unauthorized(`Token type '${String(props.type)}' is not supported here; use a SAS token.`);
   const entity = parseEntityPath(audience);
   if (!entity)
@@ -73,5 +78,5 @@ export function onCbsRequest(server: ServerContext, state: ConnectionState, cont
   context.delivery?.accept();
   if (!request) return;
   server.faults.count('putTokens');
-  sendReply(state, request, handlePutToken(server, state, request));
+  if (context.receiver) sendReply(state, request, context.receiver, handlePutToken(server, state, request));
 }

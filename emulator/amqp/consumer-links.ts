@@ -13,6 +13,7 @@ import { INVALID_PARTITION } from '../store/routing';
 import { withSystemAnnotations } from './codec';
 import {
   attachEnds,
+  completeAttach,
   mirrorTermini,
   refuseLink,
   remoteAddress,
@@ -148,7 +149,7 @@ export function openConsumerLink(
 
   mirrorTermini(link);
   const local = attachEnds(link).local.attach;
-  local.max_message_size = server.config.maxMessageSize;
+  completeAttach(link, server.config.maxMessageSize);
   const metrics = wantsRuntimeMetric(link);
   if (metrics) local.offered_capabilities = RUNTIME_METRIC;
 

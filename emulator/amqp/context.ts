@@ -97,6 +97,17 @@ export function mirrorTermini(link: Link): void {
   if (remote?.target) local.target = remote.target.described();
 }
 
+/**
+ * Fields the service sets on every attach it accepts: max-message-size (also on `$cbs` and
+ * `$management` links) and a properties map, which clients that sent link properties merge into
+ * theirs (an absent map breaks azure-eventhub for Python).
+ */
+export function completeAttach(link: Link, maxMessageSize: number): void {
+  const local = attachEnds(link).local.attach;
+  local.max_message_size = maxMessageSize;
+  local.properties ??= {};
+}
+
 /** Refuses an attach: the reply carries no terminus, then the detach carries the error. */
 export function refuseLink(link: Link, condition: string, description: string): void {
   const local = attachEnds(link).local.attach;

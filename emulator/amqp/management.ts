@@ -126,5 +126,5 @@ export function onManagementRequest(
   context.delivery?.accept();
   if (!request) return;
   const answer = answerManagement(server, state, request);
-  sendReply(state, request, answer.status, answer.body);
+  if (context.receiver) sendReply(state, request, context.receiver, answer.status, answer.body);
 }

@@ -14,7 +14,7 @@ import { EmulatorError } from '../errors';
 import { INVALID_PARTITION } from '../store/routing';
 import { unpackPublication } from './codec';
 import {
-  attachEnds,
+  completeAttach,
   mirrorTermini,
   refuseLink,
   remoteAddress,
@@ -75,7 +75,7 @@ export function openProducerLink(
     return;
   }
   mirrorTermini(link);
-  attachEnds(link).local.attach.max_message_size = server.config.maxMessageSize;
+  completeAttach(link, server.config.maxMessageSize);
 
   state.register(link, {
     entity: true,

@@ -1,23 +1,35 @@
 /**
- * The AMQP listener: a plain TCP server whose sockets are handed to rhea connections. rhea sniffs
+ * The AMQP server: sockets from the listeners (plain TCP, optionally AMQPS) are handed to rhea
+ * connections. rhea sniffs
  * the protocol header (SASL ANONYMOUS or none), reassembles multi-frame transfers and sends
  * heartbeats at half the client's idle timeout. This module only routes attaches by address to the
  * CBS, management, producer and consumer handlers, forwards link events to them, and owns the
  * connection-level faults (detach all, drop, stop and restart listening on the same port).
  */
-import net from 'node:net';
+import type net from 'node:net';
 // Named imports: rhea exports a Container instance whose members live on its prototype.
 import { create_container } from 'rhea';
 import type { Connection, ConnectionOptions, EventContext, Receiver, Sender } from 'rhea';
 import { parseEntityPath } from '../entity-path';
 import { onCbsRequest } from './cbs';
 import { openConsumerLink } from './consumer-links';
-import { ConnectionState, mirrorTermini, refuseLink, remoteAddress, type ServerContext } from './context';
+import { createListeners, type ListenerSpec } from './listeners';
+import { writeCompleteFrames } from './complete-frames';
+import {
+  completeAttach,
+  ConnectionState,
+  mirrorTermini,
+  refuseLink,
+  remoteAddress,
+  type ServerContext,
+} from './context';
 import { onManagementRequest } from './management';
 import { openProducerLink } from './producer-links';
 
 export interface AmqpServer {
   readonly port: number;
+  /** The AMQPS port, when a TLS listener was asked for. */
+  readonly tlsPort: number | undefined;
   detachAllLinks(condition: string): void;
   dropConnections(): void;
   blackholeConnections(): void;
@@ -43,16 +55,11 @@ interface Accepting {
   eof(): void;
 }
 
-export async function startAmqpServer(
-  server: ServerContext,
-  host: string,
-  requestedPort: number,
-): Promise<AmqpServer> {
+export async function startAmqpServer(server: ServerContext, spec: ListenerSpec): Promise<AmqpServer> {
   const container = create_container({ id: 'eventhubs-emulator' });
   // A client that misbehaves must not crash the process hosting the emulator (tests, gateway).
   container.on('error', () => undefined);
   const states = new Map<Connection, ConnectionState>();
-  const sockets = new Set<net.Socket>();
 
   const stateOf = (context: EventContext): ConnectionState | undefined => states.get(context.connection);
 
@@ -63,6 +70,7 @@ export async function startAmqpServer(
     const address = remoteAddress(link, 'target') ?? '';
     if (address === '$cbs' || address === '$management') {
       mirrorTermini(link);
+      completeAttach(link, server.config.maxMessageSize);
       const handle = address === '$cbs' ? onCbsRequest : onManagementRequest;
       if (
         address === '$management' &&
@@ -99,6 +107,7 @@ export async function startAmqpServer(
     const address = remoteAddress(link, 'source') ?? '';
     if (address === '$cbs' || address === '$management') {
       mirrorTermini(link);
+      completeAttach(link, server.config.maxMessageSize);
       state.replyLinks.set(link.name, link);
       state.register(link, {});
       return;
@@ -124,10 +133,8 @@ export async function startAmqpServer(
     // Dispositions are small frames answering each transfer: Nagle would hold one back until the
     // previous one is acknowledged (rhea leaves it on for accepted sockets).
     socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
     const connection = container.create_connection({ ...CONNECTION_OPTIONS });
+    writeCompleteFrames(connection);
     const state = new ConnectionState(connection);
     states.set(connection, state);
     server.faults.count('connections');
@@ -160,35 +167,14 @@ export async function startAmqpServer(
     socket.on('close', () => (connection as unknown as Accepting).eof());
   };
 
-  let listener: net.Server | undefined;
-  let port = requestedPort;
-  const listen = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const candidate = net.createServer(accept);
-      candidate.once('error', reject);
-      candidate.listen({ host, port }, () => {
-        candidate.off('error', reject);
-        candidate.on('error', () => undefined);
-        port = (candidate.address() as net.AddressInfo).port;
-        listener = candidate;
-        resolve();
-      });
-    });
-  const dropSockets = (): void => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-  };
-  const stopListening = async (): Promise<void> => {
-    const current = listener;
-    listener = undefined;
-    dropSockets();
-    if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
-  };
-
-  await listen();
+  const listeners = createListeners(spec, accept);
+  await listeners.start();
   return {
     get port() {
-      return port;
+      return listeners.port;
+    },
+    get tlsPort() {
+      return listeners.tlsPort;
     },
     detachAllLinks(condition) {
       for (const state of states.values()) {
@@ -210,19 +196,11 @@ export async function startAmqpServer(
           });
       }
       // The close frame is written on the next tick; then the sockets go, as in a real drop.
-      server.later(50, dropSockets);
+      server.later(50, () => listeners.dropSockets());
     },
-    blackholeConnections() {
-      // Silent, not closed: nothing more is read from or written to these sockets, ever.
-      for (const socket of sockets) {
-        socket.pause();
-        socket.write = () => true;
-      }
-    },
-    stopListening,
-    async startListening() {
-      if (!listener) await listen();
-    },
-    close: stopListening,
+    blackholeConnections: () => listeners.blackholeSockets(),
+    stopListening: () => listeners.stop(),
+    startListening: () => listeners.start(),
+    close: () => listeners.stop(),
   };
 }
