@@ -134,3 +134,38 @@ async function reusable(certPath: string, keyPath: string, now: Date): Promise<T
     return undefined; // missing or unreadable: make a new pair
   }
 }
+
+/** The AMQPS settings of `npm run emulator`: EMULATOR_TLS_PORT switches the listener on. */
+export function tlsOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): TlsOptions | undefined {
+  const value = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const rawPort = value('EMULATOR_TLS_PORT');
+  const certFile = value('EMULATOR_TLS_CERT');
+  const keyFile = value('EMULATOR_TLS_KEY');
+  const selfSignedDir = value('EMULATOR_TLS_DIR');
+  if (rawPort === undefined) {
+    const stray = [
+      ['EMULATOR_TLS_CERT', certFile],
+      ['EMULATOR_TLS_KEY', keyFile],
+      ['EMULATOR_TLS_DIR', selfSignedDir],
+    ].find(([, v]) => v !== undefined);
+    if (stray) throw new RangeError(`${stray[0]} is set but EMULATOR_TLS_PORT is not`);
+    return undefined;
+  }
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535)
+    throw new RangeError(`EMULATOR_TLS_PORT must be a port number 0..65535, got '${rawPort}'`);
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new RangeError(
+      `${certFile === undefined ? 'EMULATOR_TLS_CERT' : 'EMULATOR_TLS_KEY'} is required with ${certFile === undefined ? 'EMULATOR_TLS_KEY' : 'EMULATOR_TLS_CERT'}`,
+    );
+  if (selfSignedDir !== undefined && certFile !== undefined)
+    throw new RangeError(
+      'EMULATOR_TLS_DIR is for the self-signed certificate; it contradicts EMULATOR_TLS_CERT',
+    );
+  return {
+    port,
+    ...(certFile === undefined ? {} : { certFile }),
+    ...(keyFile === undefined ? {} : { keyFile }),
+    ...(selfSignedDir === undefined ? {} : { selfSignedDir }),
+  };
+}
