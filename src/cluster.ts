@@ -12,6 +12,8 @@
  * "second signal": the terminal's Ctrl-C reaches it as well as the primary, so only a signal that
  * reaches the primary after its drain began forces exit.
  *
+ * SIGHUP is forwarded to every worker (each re-reads API_KEYS_FILE itself).
+ *
  * Worker protocol: the primary sends `{ type: 'shutdown' }`; a worker treats it like SIGTERM.
  * `/metrics` on any worker shows every worker merged (observability/cluster-metrics.ts), and the
  * workers route with one partition map (cluster-partition-map.ts).
@@ -165,6 +167,10 @@ export async function runPrimary(
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // Each worker re-reads API_KEYS_FILE on SIGHUP; `kill -HUP <primary>` reaches only this process.
+    process.on('SIGHUP', () => {
+      for (const worker of live) worker.process.kill('SIGHUP');
+    });
 
     logger.info({ workers }, 'starting gateway workers');
     for (let i = 0; i < workers; i++) fork();

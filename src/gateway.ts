@@ -14,12 +14,14 @@ import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import { createRequestListener, type AppDeps } from './app';
 import { developmentKeyBanner } from './auth/dev-key';
-import { loadKeyStore } from './auth/load-key-store';
+import { keyReloadMetrics } from './auth/key-reload-metrics';
+import { openKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
 import type { PartitionMap } from './batching/partition-map';
 import { deriveBatchingPolicy } from './batching/batching-policy';
 import type { Batcher, BatcherObserver, HubHealth } from './batching/types';
 import type { Config, Target } from './config/load-config';
+import { listenError } from './config/startup-error';
 import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
 import { createRedisBudgetStore, type RedisBudgetStore } from './http/rate-limit-store';
@@ -71,6 +73,8 @@ export interface GatewayDeps {
   readonly partitionMap?: PartitionMap;
   /** What /metrics serves, from the gateway's registry (a cluster worker serves every worker's). */
   readonly exposeMetrics?: (registry: Registry) => MetricsExposition;
+  /** How often API_KEYS_FILE's content is checked besides watching its folder (default 1 s). */
+  readonly keysPollMs?: number;
 }
 
 export interface Gateway {
@@ -88,6 +92,8 @@ export interface Gateway {
   readonly readiness: Readiness;
   /** `http://host:port` of the ops server (/metrics, /healthz, /readyz) when METRICS_PORT is set. */
   readonly opsUrl: string | undefined;
+  /** Re-reads API_KEYS_FILE now (SIGHUP); a bad file keeps the keys in force. */
+  reloadKeys(reason: string): Promise<void>;
   /**
    * Stops accepting, flushes everything buffered, answers every waiting request, closes the
    * producer (and the embedded emulator). Idempotent.
@@ -106,16 +112,28 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const metrics = deps.metrics ?? createMetrics();
   checkDeadLetterRules(eventTypes, config.ingest.deadLetterHub);
 
-  // Secure by default: throws (naming API_KEYS_FILE) when targeting Azure without keys.
-  const keyStore = loadKeyStore({
+  // Secure by default: throws (naming API_KEYS_FILE) outside development without keys. The
+  // file's keys stay live: a change (or SIGHUP) is in force within seconds, on every worker.
+  const keyStore = openKeyStore({
     file: config.auth.apiKeysFile,
     developmentMode: config.auth.developmentMode,
+    logger,
+    observer: keyReloadMetrics(metrics.registry),
+    ...(deps.keysPollMs === undefined ? {} : { pollMs: deps.keysPollMs }),
   });
-  const { sinkTarget, emulator } = await resolveSinkTarget(config.target, deps, logger);
+  let resolved: Awaited<ReturnType<typeof resolveSinkTarget>>;
+  try {
+    resolved = await resolveSinkTarget(config.target, deps, logger);
+  } catch (error) {
+    keyStore.close();
+    throw error;
+  }
+  const { sinkTarget, emulator } = resolved;
   let tokenIssuer: AppDeps['tokenIssuer'];
   try {
     tokenIssuer = tokenIssuerFromConfig(config, emulator);
   } catch (error) {
+    keyStore.close();
     await emulator?.close();
     throw error;
   }
@@ -220,11 +238,14 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         host: config.http.host,
         registry: exposition,
         readiness,
+      }).catch((error: unknown) => {
+        throw listenError(error, 'METRICS_PORT', config.http.host, config.ops.metricsPort ?? 0);
       });
     await batcher.start();
     await deadLetterBatcher?.start();
     await listen(server, config.http.port, config.http.host);
   } catch (error) {
+    keyStore.close();
     await batcher.close({ flush: false }).catch(() => undefined);
     await sharedBudgets?.close();
     await deadLetterBatcher?.close({ flush: false }).catch(() => undefined);
@@ -280,6 +301,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     server.closeAllConnections();
     await sharedBudgets?.close();
     await emulator?.close();
+    keyStore.close();
     // Last, so probes see "draining" for the whole shutdown.
     await ops?.close();
     logger.info('gateway stopped');
@@ -296,6 +318,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     metrics,
     readiness,
     opsUrl: ops?.url,
+    reloadKeys: (reason) => keyStore.reload(reason),
     close,
   };
 }
@@ -393,18 +416,23 @@ export async function defaultStartEmulator(options: {
   const { startEmulator } = await import('../emulator/index.js');
   // The REST send API (any free port) is what publisher-scoped tokens are used with.
   const { hubs, ...rest } = options;
-  return startEmulator({
-    ...rest,
-    restPort: 0,
-    ...(hubs === undefined ? {} : { hubs: hubs.map((h) => ({ ...h })) }),
-  });
+  try {
+    return await startEmulator({
+      ...rest,
+      restPort: 0,
+      ...(hubs === undefined ? {} : { hubs: hubs.map((h) => ({ ...h })) }),
+    });
+  } catch (error) {
+    throw listenError(error, 'EMULATOR_PORT', options.host, options.port);
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((done, fail) => {
-    server.once('error', fail);
+    const onError = (error: Error): void => fail(listenError(error, 'PORT', host, port));
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.removeListener('error', fail);
+      server.removeListener('error', onError);
       done();
     });
   });

@@ -1,26 +1,33 @@
 /**
- * Entry point: load the configuration, start the gateway (or, with WORKERS > 1, the cluster
- * primary that forks gateways: src/cluster.ts), wire the signals. Nothing else.
+ * Entry point: read `.env`, load the configuration, start the gateway (or, with WORKERS > 1, the
+ * cluster primary that forks gateways: src/cluster.ts), wire the signals. Nothing else.
  * SIGTERM/SIGINT: stop accepting, flush, answer every waiting request, close the producer, exit 0.
  * A second signal, or SHUTDOWN_DEADLINE_MS passing, forces exit 1.
+ * SIGHUP: re-read API_KEYS_FILE now (it is also re-read whenever it changes).
+ * A start that fails prints one line naming the setting to fix (JSON in production) and exits 1.
  */
 import cluster from 'node:cluster';
+import { resolve } from 'node:path';
 import { clusterWorkerDeps, isShutdownMessage, runPrimary, workerCount } from './cluster';
-import { ConfigError, loadConfig, type Config } from './config/load-config';
+import { readEnvFile, withEnvFile, type Env } from './config/env-file';
+import { loadConfig, type Config } from './config/load-config';
+import { startupFailureLine } from './config/report-startup-failure';
 import { startGateway } from './gateway';
 
+let env: Env = process.env;
+let reloadKeys: ((reason: string) => Promise<void>) | undefined;
+
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    exitWith(error);
-  }
+  // Handled from the first moment: Node's default for SIGHUP is to exit.
+  process.on('SIGHUP', () => void reloadKeys?.('SIGHUP'));
+  env = withEnvFile(process.env, readEnvFile(resolve('.env')));
+  const config: Config = loadConfig(env);
   const workers = workerCount(config.workers);
   if (workers > 1 && cluster.isPrimary) {
     process.exit(await runPrimary(config, workers));
   }
   const gateway = await startGateway(config, cluster.isWorker ? clusterWorkerDeps() : {});
+  reloadKeys = (reason) => gateway.reloadKeys(reason);
   const { logger } = gateway;
   let stopping = false;
   const drain = (signal: NodeJS.Signals | 'primary'): void => {
@@ -62,15 +69,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** Configuration problems are the operator's to fix: the message alone, no stack. */
+/** Start-up problems are the operator's to fix: one line naming the setting, no stack. */
 function exitWith(error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
+  process.stderr.write(startupFailureLine(error, env.NODE_ENV?.trim() === 'production'));
   process.exit(1);
 }
 

@@ -3,7 +3,13 @@
  * pattern is either `*` (any name), a prefix ending in `*` (`plant-a/*` matches every name that
  * starts with `plant-a/`), or an exact name. No globbing in the middle, no regular expressions,
  * so an operator can read a key file and know exactly what it grants.
+ *
+ * Names and prefixes are held to the safe set of `safe-name.ts`, and a prefix grant covers only
+ * names in that set: `plant-a/*` never covers `plant-a/../plant-b/s1`, whatever the event type's
+ * schema lets through.
  */
+
+import { isSafeName, SAFE_NAME_RULE } from './safe-name';
 
 export interface CompiledPatterns {
   readonly any: boolean;
@@ -26,7 +32,8 @@ export function compilePatterns(patterns: readonly string[]): CompiledPatterns {
 
 export function matchesAny(compiled: CompiledPatterns, name: string): boolean {
   if (compiled.any || compiled.exact.has(name)) return true;
-  for (const prefix of compiled.prefixes) if (name.startsWith(prefix)) return true;
+  // Exact names were checked when the key file was read; a prefix says nothing about the rest.
+  for (const prefix of compiled.prefixes) if (name.startsWith(prefix)) return isSafeName(name);
   return false;
 }
 
@@ -37,5 +44,9 @@ export function patternProblem(pattern: string): string | undefined {
   const star = pattern.indexOf('*');
   if (star !== -1 && star !== pattern.length - 1) return "may contain '*' only as its last character";
   if (/\s/u.test(pattern)) return 'contains whitespace';
+  if (pattern === '*') return undefined;
+  // A prefix must be the start of some safe name: `plant-a/*` yes, `plant-a/.*` or `a//*` no.
+  const name = star === -1 ? pattern : `${pattern.slice(0, -1)}x`;
+  if (!isSafeName(name)) return star === -1 ? SAFE_NAME_RULE : `cannot start a name that ${SAFE_NAME_RULE}`;
   return undefined;
 }

@@ -69,7 +69,10 @@ export interface Config {
   readonly ops: { readonly metricsPort: number | undefined; readonly readyHighWaterRatio: number };
   readonly auth: {
     readonly apiKeysFile: string | undefined;
-    /** The target is an emulator (embedded, or a connection string with UseDevelopmentEmulator=true). */
+    /**
+     * Not production, and the target is an emulator (embedded, or a connection string with
+     * UseDevelopmentEmulator=true): the only case in which the development key is accepted.
+     */
     readonly developmentMode: boolean;
   };
   readonly tokens: {
@@ -87,11 +90,11 @@ export interface SasPolicySetting {
   readonly key: string;
 }
 
-/** Thrown with every problem found; `message` is what the operator reads, one variable a line. */
+/** Thrown with every problem found; `message` is the one line the operator reads. */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -120,6 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const values = data as Values;
   // Cross-variable rules run even when single variables failed, so one run reports everything.
   const target = resolveTarget(values, raw, problems);
+  productionChecks(values, raw, target, problems);
   const delay = values.SEND_RETRY_DELAY_MS;
   const maxDelay = values.SEND_RETRY_MAX_DELAY_MS;
   if (typeof delay === 'number' && typeof maxDelay === 'number' && maxDelay < delay) {
@@ -269,6 +273,33 @@ function tokenChecks(values: Values, raw: Record<string, string>, problems: stri
     problems.push(`TOKEN_DEFAULT_TTL_SECONDS: must be <= TOKEN_MAX_TTL_SECONDS (${maxTtl}), got ${ttl}`);
 }
 
+/**
+ * Production fails closed: it never runs the embedded emulator (readings would live in memory and
+ * vanish at the next restart while /readyz says ready) and never accepts the published
+ * development key, whatever the connection string says, so it always needs a key file.
+ */
+function productionChecks(
+  values: Values,
+  raw: Record<string, string>,
+  target: Target | undefined,
+  problems: string[],
+): void {
+  if (values.NODE_ENV !== 'production') return;
+  if (target?.kind === 'embedded-emulator')
+    problems.push(
+      'EVENTHUB_CONNECTION_STRING or EVENTHUB_FULLY_QUALIFIED_NAMESPACE: required with NODE_ENV=production (the embedded emulator runs only in development)',
+    );
+  if (raw.API_KEYS_FILE === undefined)
+    problems.push(
+      'API_KEYS_FILE: required with NODE_ENV=production (the development key is never accepted in production)',
+    );
+}
+
+/** Development and test bind loopback unless HOST says otherwise; production binds every interface. */
+function defaultHost(nodeEnv: string): string {
+  return nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1';
+}
+
 function isDevelopmentTarget(target: Target): boolean {
   if (target.kind === 'embedded-emulator') return true;
   // The flag switches the SDK to plain AMQP, which no Azure namespace accepts: it marks an emulator.
@@ -288,7 +319,7 @@ function toConfig(
     nodeEnv: v.NODE_ENV as NodeEnv,
     http: {
       port: v.PORT,
-      host: v.HOST,
+      host: (v as Partial<Values>).HOST ?? defaultHost(v.NODE_ENV),
       maxBodyBytes: v.MAX_BODY_BYTES,
       requestDeadlineMs: v.REQUEST_DEADLINE_MS,
       maxEventsPerRequest: v.MAX_EVENTS_PER_REQUEST,
@@ -337,7 +368,7 @@ function toConfig(
     },
     auth: {
       apiKeysFile: (v as Partial<Values>).API_KEYS_FILE,
-      developmentMode: isDevelopmentTarget(target),
+      developmentMode: v.NODE_ENV !== 'production' && isDevelopmentTarget(target),
     },
     tokens: {
       sendPolicy: v.SAS_SEND_KEY_NAME ? { name: v.SAS_SEND_KEY_NAME, key: v.SAS_SEND_KEY } : undefined,

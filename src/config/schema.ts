@@ -35,8 +35,8 @@ export const CONFIG_VARIABLES = {
   HOST: {
     type: 'string',
     minLength: 1,
-    default: '0.0.0.0',
-    description: 'Interface the HTTP server binds to.',
+    description:
+      'Interface the HTTP server binds to. Unset: 127.0.0.1 (loopback only) in development and test, 0.0.0.0 in production.',
   },
   EVENTHUB_CONNECTION_STRING: {
     type: 'string',
@@ -152,7 +152,8 @@ export const CONFIG_VARIABLES = {
     type: 'string',
     enum: ['development', 'production', 'test'],
     default: 'development',
-    description: 'development = pretty logs; production and test = JSON lines.',
+    description:
+      'development = pretty logs; production and test = JSON lines. production also requires an Event Hubs target (never the embedded emulator) and API_KEYS_FILE (never the development key).',
   },
   SHUTDOWN_DEADLINE_MS: {
     type: 'integer',
@@ -266,7 +267,7 @@ export const CONFIG_VARIABLES = {
     type: 'string',
     minLength: 1,
     description:
-      'JSON file of API keys (SHA-256 hashes, scopes, event types, sensors; see `npm run keys`). Required unless the target is the emulator, which then accepts the well-known development key.',
+      'JSON file of API keys (SHA-256 hashes, scopes, event types, sensors; see `npm run keys`), re-read when it changes and on SIGHUP. Required in production and whenever the target is not an emulator; without it, development against an emulator accepts the well-known development key.',
   },
   SAS_SEND_KEY_NAME: {
     type: 'string',

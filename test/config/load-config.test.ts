@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.http).toEqual({
       port: 8080,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       maxBodyBytes: 1048576,
       requestDeadlineMs: 10000,
       maxEventsPerRequest: 1000,
@@ -104,6 +104,11 @@ describe('loadConfig', () => {
   });
 
   it('when a variable is empty, then it counts as unset', () => {
-    expect(loadConfig({ PORT: '', NODE_ENV: 'production' }).http.port).toBe(8080);
+    const production = {
+      NODE_ENV: 'production',
+      EVENTHUB_CONNECTION_STRING: `${CS};EntityPath=hub`,
+      API_KEYS_FILE: '/keys.json',
+    };
+    expect(loadConfig({ ...production, PORT: '' }).http.port).toBe(8080);
   });
 });
