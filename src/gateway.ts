@@ -137,8 +137,6 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     await emulator?.close();
     throw error;
   }
-  if (keyStore.development)
-    (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(developmentKeyBanner());
   const policy = deriveBatchingPolicy(config);
   const faultMetrics = createFaultMetrics(metrics.registry);
   const sinkOptions = {
@@ -254,6 +252,10 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     throw error;
   }
   readiness.markServing();
+  // Banners only once listening, so a start that fails prints nothing but its one line.
+  const printBanner = deps.printBanner ?? ((text: string) => process.stderr.write(text));
+  if (emulator !== undefined) printBanner(emulatorBanner(emulator.connectionString, emulator.restUrl));
+  if (keyStore.development) printBanner(developmentKeyBanner());
   const address = server.address() as AddressInfo;
   const url = `http://${urlHost(address.address)}:${address.port}`;
   logger.info(
@@ -367,9 +369,6 @@ async function resolveSinkTarget(
     case 'embedded-emulator': {
       const start = deps.startEmulator ?? defaultStartEmulator;
       const emulator = await start({ host: '127.0.0.1', port: target.port, hubs: target.hubs });
-      (deps.printBanner ?? ((text: string) => process.stderr.write(text)))(
-        emulatorBanner(emulator.connectionString, emulator.restUrl),
-      );
       logger.warn(
         { emulatorPort: target.port, eventHub: target.eventHubName },
         'LOCAL DEVELOPMENT MODE: sending to the embedded emulator, not to Azure Event Hubs',

@@ -1,5 +1,5 @@
 /** `npm run keys`: the key is printed once, only its hash is stored, and the gateway accepts it. */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKeyStore } from '../../src/auth/load-key-store';
@@ -63,14 +63,28 @@ describe('keys tool', () => {
       'a',
       '--scopes',
       'events:write',
+      '--types',
+      'telemetry',
       '--sensors',
       'plant-a/*',
       '--file',
       file,
     )[1]!;
-    expect(() => runTool('create', '--id', 'a', '--scopes', 'events:write', '--file', file)).toThrow(
-      /already exists/,
-    );
+    expect(() =>
+      runTool(
+        'create',
+        '--id',
+        'a',
+        '--scopes',
+        'events:write',
+        '--types',
+        '*',
+        '--sensors',
+        '*',
+        '--file',
+        file,
+      ),
+    ).toThrow(/already exists/);
     const listed = runTool('list', '--file', file).join('\n');
     expect(listed).toContain('sensors=plant-a/*');
     expect(listed).not.toContain(key);
@@ -88,5 +102,80 @@ describe('keys tool', () => {
       runTool('create', '--id', 'x', '--scopes', 'tokens:issue', '--publishers', 'plant-a/*', '--file', file),
     ).toThrow(/'\/'/);
     expect(() => runTool('frobnicate')).toThrow(/usage/);
+  });
+
+  it('when --types names an event type that does not exist, then create refuses and names the known ones', () => {
+    const file = join(dir, 'keys.json');
+    const create = (types: string, typesDir?: string) => () =>
+      runTool(
+        'create',
+        '--id',
+        'typo',
+        '--scopes',
+        'events:write',
+        '--types',
+        types,
+        '--sensors',
+        '*',
+        '--file',
+        file,
+        ...(typesDir === undefined ? [] : ['--types-dir', typesDir]),
+      );
+    expect(create('telemtry')).toThrow(/--types: no event type telemtry in .*schemas; known: telemetry/);
+    expect(create('telemetry,nope-*')).toThrow(/no event type nope-\*/);
+    // The folder comes from EVENT_TYPES_DIR / --types-dir: a type that exists elsewhere is unknown here.
+    expect(create('telemetry', dir)).toThrow(/known: \(none\)/);
+    expect(existsSync(file)).toBe(false);
+    expect(create('tele*')).not.toThrow();
+  });
+
+  it('when an events:write key names no sensors, then create refuses; all sensors must be an explicit *', () => {
+    const file = join(dir, 'keys.json');
+    const create =
+      (...extra: string[]) =>
+      () =>
+        runTool(
+          'create',
+          '--id',
+          'k',
+          '--scopes',
+          'events:write',
+          '--types',
+          'telemetry',
+          ...extra,
+          '--file',
+          file,
+        );
+    expect(create()).toThrow(/needs --sensors: .*'\*' for every sensor/);
+    expect(create('--sensors', ' , ')).toThrow(/needs --sensors/);
+    expect(existsSync(file)).toBe(false);
+    expect(() =>
+      runTool('create', '--id', 'k', '--scopes', 'events:write', '--sensors', '*', '--file', file),
+    ).toThrow(/needs --types/);
+    expect(create('--sensors', '*')).not.toThrow();
+    expect(runTool('list', '--file', file).join('\n')).toContain('sensors=*');
+    // A token-only key writes no events, so it needs neither.
+    expect(() =>
+      runTool('create', '--id', 't', '--scopes', 'tokens:issue', '--publishers', 'p-*', '--file', file),
+    ).not.toThrow();
+  });
+
+  it('when the sensors pattern is outside the safe set, then create refuses', () => {
+    const file = join(dir, 'keys.json');
+    expect(() =>
+      runTool(
+        'create',
+        '--id',
+        'k',
+        '--scopes',
+        'events:write',
+        '--types',
+        'telemetry',
+        '--sensors',
+        'plant-a/../*',
+        '--file',
+        file,
+      ),
+    ).toThrow(/ASCII/);
   });
 });

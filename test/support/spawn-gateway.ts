@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './harness';
 
 export interface SpawnedGateway {
@@ -20,14 +21,19 @@ export interface SpawnedGateway {
 export interface SpawnOptions {
   /** Its own process group (as a terminal's foreground job): `process.kill(-pid, 'SIGINT')` is Ctrl-C. */
   readonly detached?: boolean;
+  /** Working directory (default the repository), e.g. one holding a `.env`. */
+  readonly cwd?: string;
 }
+
+/** tsx by absolute URL, so the gateway can run from any working directory (`.env` tests). */
+const TSX = pathToFileURL(require.resolve('tsx')).href;
 
 export function spawnGateway(
   env: Readonly<Record<string, string>>,
   options: SpawnOptions = {},
 ): SpawnedGateway {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/main.ts')], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, ['--import', TSX, resolve(REPO_ROOT, 'src/main.ts')], {
+    cwd: options.cwd ?? REPO_ROOT,
     // Only what the test gives, plus PATH: the runner's own environment must not leak in.
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
