@@ -15,7 +15,9 @@ export interface StartupFailure {
 
 export function describeStartupFailure(error: unknown): StartupFailure {
   if (error instanceof ConfigError) {
-    const settings = error.problems.flatMap((problem) => (problem.split(':', 1)[0] ?? problem).split(/ or | and /));
+    const settings = error.problems.flatMap((problem) =>
+      (problem.split(':', 1)[0] ?? problem).split(/ or | and /),
+    );
     return { message: error.message, settings: [...new Set(settings)] };
   }
   if (error instanceof StartupError) return { message: error.message, settings: [error.setting] };
