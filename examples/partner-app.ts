@@ -1,7 +1,7 @@
 /**
  * A partner app that sends straight to Event Hubs with short-lived tokens from the gateway.
  *
- *   GATEWAY_URL=http://127.0.0.1:8080 GATEWAY_API_KEY=<key with tokens:issue> npx tsx examples/partner-app.ts
+ *   GATEWAY_URL=http://127.0.0.1:8080 GATEWAY_API_KEY=<key with tokens:issue> npm run partner-app
  *
  * 1. Ask the gateway for a hub-wide send token (`POST /v1/tokens`, API key in the Authorization header).
  * 2. Send with the unmodified `@azure/event-hubs` SDK through the returned connection string.

@@ -44,8 +44,6 @@ export interface EventTimeRules {
   /** Infinity when no skew bound is set. */
   readonly maxFutureSkewMs: number;
   readonly future: EventTimeAction;
-  /** Some action other than accept: readings must be decided one by one. */
-  readonly acts: boolean;
 }
 
 /** Settings → rules; throws naming the contradiction (an action without its bound). */
@@ -64,7 +62,6 @@ export function compileEventTime(settings: EventTimeSettings): EventTimeRules {
     maxFutureSkewMs:
       settings.maxFutureSkewSeconds === undefined ? Infinity : settings.maxFutureSkewSeconds * 1000,
     future,
-    acts: late !== 'accept' || future !== 'accept',
   });
 }
 
