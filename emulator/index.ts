@@ -57,6 +57,8 @@ export interface EmulatorTls {
   /** The certificate a client must trust (Python: `connection_verify=<certPath>`). */
   readonly certPath: string;
   readonly selfSigned: boolean;
+  /** ROOT_POLICY, EntityPath=<first hub>, on the AMQPS port, without `UseDevelopmentEmulator`. */
+  readonly connectionString: string;
   /** Like `connectionStringFor`, on the AMQPS port and without `UseDevelopmentEmulator`. */
   connectionStringFor(policyName: string, hub?: string): string;
 }
@@ -139,18 +141,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
   const connectionStringFor = connectionStringOn(port, true);
   const tlsPort = server.tlsPort;
+  const rootName = config.policies.some((p) => p.name === ROOT_POLICY.name)
+    ? ROOT_POLICY.name
+    : (config.policies[0]?.name ?? '');
   const tls: EmulatorTls | undefined =
     tlsMaterial && tlsPort !== undefined
       ? {
           port: tlsPort,
           certPath: tlsMaterial.certPath,
           selfSigned: tlsMaterial.selfSigned,
+          connectionString: connectionStringOn(tlsPort, false)(rootName),
           connectionStringFor: connectionStringOn(tlsPort, false),
         }
       : undefined;
-  const rootName = config.policies.some((p) => p.name === ROOT_POLICY.name)
-    ? ROOT_POLICY.name
-    : (config.policies[0]?.name ?? '');
   let closed = false;
   return {
     host,

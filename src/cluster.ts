@@ -76,9 +76,10 @@ export async function runPrimary(
       host: '127.0.0.1',
       port: config.target.port,
       hubs: config.target.hubs,
+      ...(config.target.tls === undefined ? {} : { tls: config.target.tls }),
     });
     (options.printBanner ?? ((text: string) => process.stderr.write(text)))(
-      emulatorBanner(emulator.connectionString, emulator.restUrl),
+      emulatorBanner(emulator.connectionString, emulator.restUrl, emulator.tls),
     );
     logger.warn(
       { emulatorPort: config.target.port, eventHub: config.target.eventHubName },

@@ -20,7 +20,7 @@ import { createBatcher } from './batching/batcher';
 import type { PartitionMap } from './batching/partition-map';
 import { deriveBatchingPolicy } from './batching/batching-policy';
 import type { Batcher, BatcherObserver, HubHealth } from './batching/types';
-import type { Config, Target } from './config/load-config';
+import type { Config, EmulatorTlsSetting, Target } from './config/load-config';
 import { listenError } from './config/startup-error';
 import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
@@ -47,7 +47,17 @@ export interface EmbeddedEmulator {
   readonly connectionString: string;
   /** Its REST send URL, when it runs one (put in publisher-token responses). */
   readonly restUrl?: string | undefined;
+  /** Its AMQPS listener, when EMULATOR_TLS_PORT asked for one. */
+  readonly tls?: EmbeddedEmulatorTls | undefined;
   close(): Promise<void>;
+}
+
+export interface EmbeddedEmulatorTls {
+  readonly port: number;
+  /** The certificate TLS clients must trust. */
+  readonly certPath: string;
+  /** Root policy, first hub, on the AMQPS port. */
+  readonly connectionString: string;
 }
 
 export interface GatewayDeps {
@@ -61,6 +71,7 @@ export interface GatewayDeps {
     host: string;
     port: number;
     hubs?: readonly { name: string; partitionCount: number }[];
+    tls?: EmulatorTlsSetting;
   }) => Promise<EmbeddedEmulator>;
   readonly batcherObserver?: BatcherObserver;
   /** Extra fields for createApp (metrics observer, device binding, clock, ids). */
@@ -254,7 +265,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   readiness.markServing();
   // Banners only once listening, so a start that fails prints nothing but its one line.
   const printBanner = deps.printBanner ?? ((text: string) => process.stderr.write(text));
-  if (emulator !== undefined) printBanner(emulatorBanner(emulator.connectionString, emulator.restUrl));
+  if (emulator !== undefined)
+    printBanner(emulatorBanner(emulator.connectionString, emulator.restUrl, emulator.tls));
   if (keyStore.development) printBanner(developmentKeyBanner());
   const address = server.address() as AddressInfo;
   const url = `http://${urlHost(address.address)}:${address.port}`;
@@ -368,7 +380,12 @@ async function resolveSinkTarget(
     }
     case 'embedded-emulator': {
       const start = deps.startEmulator ?? defaultStartEmulator;
-      const emulator = await start({ host: '127.0.0.1', port: target.port, hubs: target.hubs });
+      const emulator = await start({
+        host: '127.0.0.1',
+        port: target.port,
+        hubs: target.hubs,
+        ...(target.tls === undefined ? {} : { tls: target.tls }),
+      });
       logger.warn(
         { emulatorPort: target.port, eventHub: target.eventHubName },
         'LOCAL DEVELOPMENT MODE: sending to the embedded emulator, not to Azure Event Hubs',
@@ -392,7 +409,11 @@ function logHubState(logger: Logger, health: HubHealth, previous: HubHealth['sta
 }
 
 /** The emulator's key is a published development key (emulator/well-known.ts), so it is printed. */
-export function emulatorBanner(connectionString: string, restUrl?: string): string {
+export function emulatorBanner(
+  connectionString: string,
+  restUrl?: string,
+  tls?: EmbeddedEmulatorTls,
+): string {
   const line = '='.repeat(78);
   return [
     line,
@@ -401,6 +422,13 @@ export function emulatorBanner(connectionString: string, restUrl?: string): stri
     '  Emulator connection string (well-known development key, protects nothing):',
     `  ${connectionString}`,
     ...(restUrl === undefined ? [] : [`  Emulator REST send API (for publisher tokens): ${restUrl}`]),
+    ...(tls === undefined
+      ? []
+      : [
+          `  AMQPS (TLS) on port ${tls.port}, for clients that always use TLS (azure-eventhub for Python):`,
+          `  ${tls.connectionString}`,
+          `  Certificate to trust (Python: connection_verify=...): ${tls.certPath}`,
+        ]),
     line,
     '',
   ].join('\n');
@@ -410,6 +438,7 @@ export async function defaultStartEmulator(options: {
   host: string;
   port: number;
   hubs?: readonly { name: string; partitionCount: number }[];
+  tls?: EmulatorTlsSetting;
 }): Promise<EmbeddedEmulator> {
   // A real dynamic import keeps the emulator out of the module graph unless it is needed.
   const { startEmulator } = await import('../emulator/index.js');

@@ -29,7 +29,17 @@ export type Target =
       readonly eventHubName: string;
       /** The emulator's hubs (EMULATOR_HUBS). */
       readonly hubs: readonly HubConfig[];
+      /** The emulator's AMQPS listener, when EMULATOR_TLS_PORT is set. */
+      readonly tls?: EmulatorTlsSetting;
     };
+
+/** EMULATOR_TLS_*: a port, and either a PEM pair or where the self-signed pair lives. */
+export interface EmulatorTlsSetting {
+  readonly port: number;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly selfSignedDir?: string;
+}
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -177,6 +187,7 @@ function resolveTarget(values: Values, raw: Record<string, string>, problems: st
       problems.push('EVENTHUB_NAME: required when the connection string has no EntityPath');
       return undefined;
     }
+    noEmulatorTls(raw, 'EVENTHUB_CONNECTION_STRING', problems);
     return { kind: 'connection-string', connectionString, eventHubName };
   }
   if (namespace !== undefined) {
@@ -184,6 +195,7 @@ function resolveTarget(values: Values, raw: Record<string, string>, problems: st
       problems.push('EVENTHUB_NAME: required with EVENTHUB_FULLY_QUALIFIED_NAMESPACE');
       return undefined;
     }
+    noEmulatorTls(raw, 'EVENTHUB_FULLY_QUALIFIED_NAMESPACE', problems);
     return { kind: 'azure-identity', fullyQualifiedNamespace: namespace, eventHubName: hub };
   }
   let hubs: HubConfig[];
@@ -198,7 +210,55 @@ function resolveTarget(values: Values, raw: Record<string, string>, problems: st
     problems.push(`EVENTHUB_NAME: "${eventHubName}" is not one of EMULATOR_HUBS (${values.EMULATOR_HUBS})`);
     return undefined;
   }
-  return { kind: 'embedded-emulator', port: values.EMULATOR_PORT, eventHubName, hubs };
+  const tls = emulatorTls(values, raw, problems);
+  return {
+    kind: 'embedded-emulator',
+    port: values.EMULATOR_PORT,
+    eventHubName,
+    hubs,
+    ...(tls === undefined ? {} : { tls }),
+  };
+}
+
+const EMULATOR_TLS_NAMES = [
+  'EMULATOR_TLS_PORT',
+  'EMULATOR_TLS_CERT',
+  'EMULATOR_TLS_KEY',
+  'EMULATOR_TLS_DIR',
+] as const;
+
+/** EMULATOR_TLS_* next to an Azure target would silently do nothing: refuse it. */
+function noEmulatorTls(raw: Record<string, string>, target: string, problems: string[]): void {
+  for (const name of EMULATOR_TLS_NAMES)
+    if (raw[name] !== undefined)
+      problems.push(`${name}: only for the embedded emulator; unset it with ${target}`);
+}
+
+function emulatorTls(
+  values: Values,
+  raw: Record<string, string>,
+  problems: string[],
+): EmulatorTlsSetting | undefined {
+  const certFile = raw.EMULATOR_TLS_CERT;
+  const keyFile = raw.EMULATOR_TLS_KEY;
+  const selfSignedDir = raw.EMULATOR_TLS_DIR;
+  if (raw.EMULATOR_TLS_PORT === undefined) {
+    for (const name of EMULATOR_TLS_NAMES.slice(1))
+      if (raw[name] !== undefined) problems.push(`${name}: needs EMULATOR_TLS_PORT`);
+    return undefined;
+  }
+  if ((certFile === undefined) !== (keyFile === undefined))
+    problems.push('EMULATOR_TLS_CERT and EMULATOR_TLS_KEY: set both or neither');
+  if (selfSignedDir !== undefined && certFile !== undefined)
+    problems.push('EMULATOR_TLS_DIR: only for the self-signed certificate; it contradicts EMULATOR_TLS_CERT');
+  const port = (values as Partial<Values>).EMULATOR_TLS_PORT;
+  if (typeof port !== 'number') return undefined; // the schema has reported it
+  return {
+    port,
+    ...(certFile === undefined ? {} : { certFile }),
+    ...(keyFile === undefined ? {} : { keyFile }),
+    ...(selfSignedDir === undefined ? {} : { selfSignedDir }),
+  };
 }
 
 /** The dead-letter hub: never the event hub itself; for the embedded emulator, one of its hubs. */

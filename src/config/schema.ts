@@ -65,6 +65,32 @@ export const CONFIG_VARIABLES = {
     default: 5672,
     description: 'AMQP port of the embedded emulator, used when no Azure target is configured.',
   },
+  // --- The embedded emulator's optional AMQPS listener, for clients that always use TLS ---
+  EMULATOR_TLS_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    description:
+      'AMQPS (TLS) port of the embedded emulator, besides EMULATOR_PORT; unset = none. azure-eventhub for Python 5.11 only connects to 5671.',
+  },
+  EMULATOR_TLS_CERT: {
+    type: 'string',
+    minLength: 1,
+    description:
+      "PEM certificate of the embedded emulator's AMQPS listener, with EMULATOR_TLS_KEY; unset = a self-signed one.",
+  },
+  EMULATOR_TLS_KEY: {
+    type: 'string',
+    minLength: 1,
+    description: 'PEM private key of EMULATOR_TLS_CERT.',
+  },
+  EMULATOR_TLS_DIR: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Where the self-signed AMQPS certificate is made and reused across starts (default <tmpdir>/eventhubs-emulator-tls).',
+  },
+  // --- end AMQPS listener ---
   LINGER_MS: {
     type: 'integer',
     minimum: 0,
