@@ -109,16 +109,19 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
     const requestId = requestIdOf(req, res);
     let typeName = 'unknown';
     let count = 1;
+    let dryRun = false;
     const fail = (error: unknown): void => {
       if (error instanceof GatewayError && (error.status === 413 || error.code === 'GW_ERR_BAD_REQUEST')) {
         // The rest of the body may still be on its way: do not keep this connection.
         res.setHeader('Connection', 'close');
       }
-      observer?.eventsRejected(
-        typeName,
-        error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL',
-        count,
-      );
+      // A dry run refuses nothing that was sent: it is not counted.
+      if (!dryRun)
+        observer?.eventsRejected(
+          typeName,
+          error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL',
+          count,
+        );
       sendProblem(res, error, requestId);
     };
     const succeed = (status: 200 | 202, receipt: string): void => {
@@ -148,6 +151,7 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
           const prefer = req.headers.prefer;
           const preferences = prefer === undefined ? DEFAULT_PREFERENCES : parsePreferences(prefer);
           if (preferences.lenient || preferences.dryRun || type.eventTime !== undefined) {
+            dryRun = preferences.dryRun;
             perReading({ req, res, type, parsed, preferences, requestId, receivedAt, fail });
             return;
           }

@@ -85,6 +85,7 @@ export function createPerReadingIngest(options: PerReadingOptions): (request: Pe
       messageIdField,
       newId,
       receivedAtMs: Date.parse(receivedAt),
+      stopWhenReportFull: !preferences.lenient,
       observeLag:
         observer?.eventTimeLag === undefined
           ? undefined

@@ -56,12 +56,19 @@ export interface ReadingDecisions {
   /** Readings flagged late / future (stored with properties). */
   flaggedLate: number;
   flaggedFuture: number;
+  /** How many readings were judged (fewer than `count` when a strict pass stopped early). */
+  checked: number;
 }
 
 export interface DecideOptions extends PrepareContext {
   readonly receivedAtMs: number;
   /** Called with each judged reading's lag (receive time − reading time), for the lag histogram. */
   readonly observeLag?: (seconds: number) => void;
+  /**
+   * Strict handling: any refusal refuses the request, so stop once the report is full, as the
+   * strict path does (a refused request costs at most that much validation).
+   */
+  readonly stopWhenReportFull?: boolean;
 }
 
 export function decideReadings(
@@ -78,13 +85,17 @@ export function decideReadings(
     problemCount: 0,
     flaggedLate: 0,
     flaggedFuture: 0,
+    checked: 0,
   };
+  const stopWhenFull = options.stopWhenReportFull ?? false;
   const rules = type.eventTime;
   let own: EventProblem[] = [];
   const report = (problem: EventProblem): void => {
     own.push(problem);
   };
   for (let index = 0; index < parsed.length; index++) {
+    if (stopWhenFull && decisions.problems.length >= MAX_REPORTED_ERRORS) break;
+    decisions.checked++;
     const reading = parsed[index] as ParsedEvent;
     own = [];
     const prepared = prepareEvent(type, reading, index, options, report);
@@ -127,7 +138,7 @@ export function decideReadings(
       };
       const code = late ? 'GW_ERR_LATE_READING' : 'GW_ERR_FUTURE_READING';
       const into = action === 'reject' ? decisions.refused : decisions.diverted;
-      refuse(decisions, into, type, reading, index, code, [problem], action === 'reject');
+      refuse(decisions, into, type, reading, index, code, [problem]);
     }
   }
   return decisions;
@@ -141,7 +152,6 @@ function refuse(
   index: number,
   code: ReadingCode,
   problems: readonly EventProblem[],
-  reported = true,
 ): void {
   const problem = problems[0] ?? { index, pointer: '', message: 'is invalid' };
   const key = resolvePointer(reading.value, type.partitionKeyPath);
@@ -154,7 +164,8 @@ function refuse(
     partitionKey:
       typeof key === 'string' && key.length > 0 && key.length <= MAX_PARTITION_KEY_LENGTH ? key : undefined,
   });
-  if (into !== decisions.refused || !reported) return;
+  // Only refusals are the request's problems; diverted readings are not errors of the request.
+  if (into !== decisions.refused) return;
   for (const each of problems) {
     decisions.problemCount++;
     if (decisions.problems.length < MAX_REPORTED_ERRORS) decisions.problems.push(each);
@@ -165,14 +176,17 @@ function refuse(
 export function refusalError(decisions: ReadingDecisions, nothing: string): GatewayError {
   const codes = new Set(decisions.refused.map((r) => r.code));
   const code: ReadingCode = codes.size === 1 ? [...codes][0]! : 'GW_ERR_VALIDATION';
+  const partial = decisions.checked < decisions.count;
   return new GatewayError(
     code,
-    `${decisions.refused.length} of ${decisions.count} event(s) failed; ${nothing}`,
+    partial
+      ? `${decisions.refused.length} of the first ${decisions.checked} of ${decisions.count} event(s) failed (validation stopped at ${MAX_REPORTED_ERRORS} problems); ${nothing}`
+      : `${decisions.refused.length} of ${decisions.count} event(s) failed; ${nothing}`,
     {
       extensions: {
         errors: decisions.problems,
         errorCount: decisions.problemCount,
-        truncated: decisions.problemCount > decisions.problems.length,
+        truncated: decisions.problemCount > decisions.problems.length || partial,
       },
     },
   );

@@ -164,6 +164,20 @@ describe('late and future readings', () => {
     expect(storedOf('telemetry', sensor)).toHaveLength(1);
   });
 
+  it('when a strict request has more refusals than the report holds, then judging stops there, as on the strict path', async () => {
+    const sensor = uniqueSensorId('clock');
+    const old = new Date(Date.now() - 2 * HOUR_MS).toISOString();
+    const batch = Array.from({ length: 60 }, () => reading(sensor, { timestamp: old }));
+    const problem = expectProblem(
+      await t.request.post('/v1/events/refused').set(DEV_AUTH).send(batch),
+      422,
+      'GW_ERR_LATE_READING',
+    );
+    expect(problem).toMatchObject({ errorCount: 50, truncated: true });
+    expect(problem.detail).toContain('first 50 of 60');
+    expect((problem.errors as unknown[]).length).toBe(50);
+  });
+
   it('when a type has no rules, then late and future readings are stored as today, unflagged', async () => {
     const { sensor, batch } = threeReadings();
     const res = await t.request.post('/v1/events/plain').set(DEV_AUTH).send(batch);

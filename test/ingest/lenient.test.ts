@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../../emulator';
 import { hashApiKey } from '../../src/auth';
+import { pollUntil } from '../ops/prometheus-text';
 import { newTestKey } from '../security/api-keys';
 import { expectProblem, storedEventsOf } from '../support/expectations';
 import { startTestGateway, type TestGateway } from '../support/harness';
@@ -245,6 +246,47 @@ describe('Prefer: handling=lenient', () => {
       expect(expectProblem(res, 403, 'GW_ERR_FORBIDDEN')).toMatchObject({ index: 1 });
       expect(deadLettersOf(res.body.requestId as string)).toHaveLength(0);
     }
+  });
+
+  it('when lenient handling is a dry run, then the answer names both hubs’ partitions and neither hub gets anything', async () => {
+    const { sensors, batch } = poisonedBatch();
+    const transfers = emulator.faults.counters.transfers;
+    const res = await withHub.request
+      .post('/v1/events/telemetry')
+      .set(as(writer))
+      .set('Prefer', 'handling=lenient, dry-run')
+      .send(batch);
+    expect(res.status).toBe(207);
+    expect(res.headers['preference-applied']).toBe('handling=lenient, dry-run');
+    const body = res.body as ItemBody & { dryRun?: boolean };
+    expect(body).toMatchObject({ dryRun: true, stored: 497, deadLettered: 3 });
+    expect(INVALID.map((i) => body.events[i]!.partitionId)).toEqual([
+      expect.stringMatching(/^[01]$/),
+      expect.stringMatching(/^[01]$/),
+      expect.stringMatching(/^[01]$/),
+    ]);
+    expect(emulator.faults.counters.transfers).toBe(transfers);
+    for (const sensor of sensors) expect(storedEventsOf(emulator, sensor)).toHaveLength(0);
+    expect(deadLettersOf(body.requestId)).toHaveLength(0);
+  });
+
+  it('when lenient handling asks for respond-async, then 202 with the per-reading results, delivered afterwards', async () => {
+    const sensor = uniqueSensorId('lenient');
+    const batch = [reading(sensor), { ...reading(sensor), temperature: 'warm' }];
+    const res = await withHub.request
+      .post('/v1/events/telemetry')
+      .set(as(writer))
+      .set('Prefer', 'respond-async, handling=lenient')
+      .send(batch);
+    expect(res.status).toBe(202);
+    expect(res.headers['preference-applied']).toBe('respond-async, handling=lenient');
+    const body = res.body as ItemBody;
+    expect(body.events.map((e) => e.status)).toEqual(['stored', 'dead-lettered']);
+    await pollUntil(
+      () => Promise.resolve([storedEventsOf(emulator, sensor).length, deadLettersOf(body.requestId).length]),
+      ([stored, dead]) => stored === 1 && dead === 1,
+      10_000,
+    );
   });
 
   it('when the dead-letter hub refuses the send, then 503 for the readings bound there', async () => {
