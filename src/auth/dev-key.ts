@@ -1,7 +1,8 @@
 /**
  * The well-known development API key, published on purpose like the emulator's SAS keys: it is
  * what `npm start` accepts when no `API_KEYS_FILE` is given and the gateway sends to the local
- * emulator. It grants everything and protects nothing; a gateway targeting Azure never accepts it.
+ * emulator outside production. It grants everything and protects nothing; production and a gateway
+ * targeting Azure never accept it.
  */
 
 import type { ApiKeyEntry } from './key-file';
@@ -26,7 +27,7 @@ export const DEV_KEY_ENTRY: ApiKeyEntry = Object.freeze({
 /** Printed at start in development mode (to the terminal, not the log), like the emulator's key. */
 export function developmentKeyBanner(): string {
   return [
-    `  API key (well-known development key, all scopes, all sensors; refused when targeting Azure):`,
+    `  API key (well-known development key, all scopes, all sensors; refused in production and against Azure):`,
     `  Authorization: Bearer ${DEV_API_KEY}`,
     '  Set API_KEYS_FILE (see `npm run keys -- create`) to use your own keys.',
     '',
