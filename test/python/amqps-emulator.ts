@@ -66,7 +66,7 @@ export async function azureEventHubVersion(): Promise<string> {
   try {
     const { stdout } = await run(PYTHON, [
       '-c',
-      'from azure.eventhub._version import VERSION; import platform; print(VERSION, platform.python_version())',
+      'from azure.eventhub._version import VERSION; import platform; print(f"azure-eventhub {VERSION} on Python {platform.python_version()}")',
     ]);
     return stdout.trim();
   } catch (error) {

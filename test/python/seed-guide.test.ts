@@ -58,6 +58,7 @@ interface PartitionProps {
   is_empty: boolean;
 }
 interface PythonResult {
+  seconds: Record<string, number>;
   before: { name: string; partition_ids: string[]; partitions: Record<string, PartitionProps> };
   sent: {
     default_max_size_in_bytes: number;
@@ -230,7 +231,11 @@ describe('azure-eventhub for Python against the emulator (AMQPS)', () => {
       return `  partition ${id}: sent by Python ${byPython}, by the gateway ${byGateway}, received by Python from "-1" ${received}`;
     });
     const summary = [
-      `azure-eventhub ${version} (Debian python3-azure) against the emulator's AMQPS listener ${amqps.emulator.host}:${amqps.emulator.tls?.port} — ${(pythonMs / 1000).toFixed(1)} s`,
+      `${version} (Debian python3-azure) against the emulator's AMQPS listener ${amqps.emulator.host}:${amqps.emulator.tls?.port}: ${(pythonMs / 1000).toFixed(1)} s (${Object.entries(
+        result.seconds,
+      )
+        .map(([phase, s]) => `${phase} ${s}`)
+        .join(', ')})`,
       `  management: partition ids ${result.before.partition_ids.join(',')}; create_batch().max_size_in_bytes = ${result.sent.default_max_size_in_bytes}`,
       `  batch-full loop: ${BATCH_READINGS} readings of ${BATCH_READING_PAYLOAD} bytes -> ValueError, batches of ${result.sent.batches.map((b) => `${b.events} (${b.bytes} B)`).join(' + ')}`,
       ...perPartition,

@@ -202,24 +202,37 @@ def receive_positions(plan, reference):
 
 def main():
     plan = json.load(sys.stdin)
-    result = {}
+    result = {"seconds": {}}
+    clock = time.monotonic()
+
+    def lap(name):
+        nonlocal clock
+        now = time.monotonic()
+        result["seconds"][name] = round(now - clock, 2)
+        clock = now
+
     producer = producer_client(plan)
     with producer:
         result["before"] = hub_properties(producer)
+        lap("management")
         result["sent"] = send_all(plan, producer)
+        lap("sends")
     sent = sum(b["events"] for b in result["sent"]["batches"]) + len(plan["keys"]) + plan["pinned_events"]
 
     # The guide's consumer: every partition from the beginning, on_event with partition_context.
     total = plan["events_already_in_hub"] + sent
     result["from_beginning"] = receive(plan, lambda events: len(events) >= total, starting_position="-1")
+    lap("receive_from_beginning")
 
     pinned = [e for e in result["from_beginning"]["events"] if e["partition"] == plan["pinned_partition"]]
     if len(pinned) >= 3:
         result["reference_event"] = pinned[1]
         result["positions"] = receive_positions(plan, pinned[1])
+    lap("start_positions")
 
     with producer_client(plan) as latest_producer:
         result["latest"] = receive_from_latest(plan, latest_producer, plan["pinned_partition"])
+    lap("latest")
     json.dump(result, sys.stdout)
 
 
