@@ -12,7 +12,9 @@ import { hashApiKey } from '../../src/auth';
 import { pollUntil } from '../ops/prometheus-text';
 import { newTestKey } from '../security/api-keys';
 import { expectProblem, storedEventsOf } from '../support/expectations';
-import { startTestGateway, type TestGateway } from '../support/harness';
+import { loadConfig } from '../../src/config/load-config';
+import { startGateway } from '../../src/gateway';
+import { captureLogs, DEV_AUTH, startTestGateway, TEST_ENV, type TestGateway } from '../support/harness';
 import { reading, uniqueSensorId, type Reading } from '../support/readings';
 
 const DEAD_LETTER = 'dead-letter';
@@ -301,5 +303,32 @@ describe('Prefer: handling=lenient', () => {
     expectProblem(res, 503, 'GW_ERR_SEND_FAILED');
     expect(res.headers['retry-after']).toBeDefined();
     expect(deadLettersOf(res.body.requestId as string)).toHaveLength(0);
+  });
+});
+
+describe('the development default', () => {
+  it('when the gateway runs its embedded emulator with default settings, then lenient refusals are dead-lettered there', async () => {
+    const gateway = await startGateway(loadConfig({ ...TEST_ENV, EMULATOR_PORT: '0' }), {
+      logDestination: captureLogs(),
+      printBanner: () => undefined,
+      // As the gateway's own default does (jest cannot run its dynamic import): the hubs come
+      // from the gateway's configuration (EMULATOR_HUBS' default).
+      startEmulator: ({ host, port, hubs }) =>
+        startEmulator({ host, port, restPort: 0, ...(hubs ? { hubs: hubs.map((h) => ({ ...h })) } : {}) }),
+    });
+    try {
+      expect(gateway.config.ingest.deadLetterHub).toBe('dead-letter');
+      const sensor = uniqueSensorId('lenient');
+      const res = await fetch(`${gateway.url}/v1/events/telemetry`, {
+        method: 'POST',
+        headers: { ...DEV_AUTH, 'Content-Type': 'application/json', Prefer: 'handling=lenient' },
+        body: JSON.stringify([reading(sensor), { ...reading(sensor), temperature: 'warm' }]),
+      });
+      expect(res.status).toBe(207);
+      const body = (await res.json()) as ItemBody;
+      expect(body.events.map((e) => e.status)).toEqual(['stored', 'dead-lettered']);
+    } finally {
+      await gateway.close();
+    }
   });
 });
