@@ -9,6 +9,7 @@
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { clusterWorkerDeps, isShutdownMessage, runPrimary, workerCount } from './cluster';
+import { readKeyFileAtStart } from './auth/key-file-at-start';
 import { readEnvFile, withEnvFile, type Env } from './config/env-file';
 import { loadConfig, type Config } from './config/load-config';
 import { startupFailureLine } from './config/report-startup-failure';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   const config: Config = loadConfig(env);
   const workers = workerCount(config.workers);
   if (workers > 1 && cluster.isPrimary) {
+    // Checked here too, so a bad key file is one line, not one per worker.
+    if (config.auth.apiKeysFile !== undefined) readKeyFileAtStart(config.auth.apiKeysFile);
     process.exit(await runPrimary(config, workers));
   }
   const gateway = await startGateway(config, cluster.isWorker ? clusterWorkerDeps() : {});

@@ -16,12 +16,15 @@ export function keyReloadMetrics(registry: Registry, prefix = 'gateway_'): KeyRe
   const registers = [registry];
   const keys = new Gauge({
     name: `${prefix}api_keys_loaded`,
-    help: 'API keys in force (from API_KEYS_FILE).',
+    help: 'API keys in force (from API_KEYS_FILE; with WORKERS > 1 the fewest of any worker).',
+    // Every worker reads the same file: a sum would count each key once per worker.
+    aggregator: 'min',
     registers,
   });
   const lastSuccess = new Gauge({
     name: `${prefix}api_keys_last_reload_success`,
-    help: '1 when the last read of API_KEYS_FILE was put in force, 0 when it was refused (old keys kept).',
+    help: '1 when the last read of API_KEYS_FILE was put in force, 0 when it was refused (old keys kept); with WORKERS > 1, 0 when any worker refused it.',
+    aggregator: 'min',
     registers,
   });
   const failures = new Counter({

@@ -167,6 +167,18 @@ describe('start-up failures are one line naming the setting', () => {
     expect(oneLine(gateway.stderr())).toMatch(/^API_KEYS_FILE .*missing\.json cannot be read: ENOENT/);
   });
 
+  it('when API_KEYS_FILE does not exist and WORKERS=2, then it is still one line (the primary checks first)', async () => {
+    const gateway = spawnGateway({
+      ...base,
+      WORKERS: '2',
+      EVENTHUB_CONNECTION_STRING: emulator.connectionString,
+      API_KEYS_FILE: join(dir, 'missing.json'),
+    });
+    expect(await gateway.exited).toBe(1);
+    expect(oneLine(gateway.stderr())).toMatch(/^API_KEYS_FILE .*missing\.json cannot be read: ENOENT/);
+    expect(gateway.stdout()).not.toMatch(/worker/);
+  });
+
   it('when API_KEYS_FILE is invalid, then every problem is on the one line', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ keys: [{ id: 'a', sha256: 'nope', scopes: ['admin'] }] }));
