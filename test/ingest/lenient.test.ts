@@ -306,6 +306,28 @@ describe('Prefer: handling=lenient', () => {
   });
 });
 
+describe('deadline', () => {
+  it('when neither hub acknowledges within the deadline, then 503 GW_ERR_DEADLINE, as in strict mode', async () => {
+    const slow = await startTestGateway({
+      emulator,
+      env: { API_KEYS_FILE: keyFile(), DEAD_LETTER_EVENTHUB_NAME: DEAD_LETTER, REQUEST_DEADLINE_MS: '400' },
+    });
+    emulator.faults.delayDispositions(1500);
+    try {
+      const sensor = uniqueSensorId('lenient');
+      const res = await slow.request
+        .post('/v1/events/telemetry')
+        .set(as(writer))
+        .set('Prefer', 'handling=lenient')
+        .send([reading(sensor), { ...reading(sensor), temperature: 'warm' }]);
+      expectProblem(res, 503, 'GW_ERR_DEADLINE');
+    } finally {
+      emulator.faults.delayDispositions(0);
+      await slow.close();
+    }
+  });
+});
+
 describe('the development default', () => {
   it('when the gateway runs its embedded emulator with default settings, then lenient refusals are dead-lettered there', async () => {
     const gateway = await startGateway(loadConfig({ ...TEST_ENV, EMULATOR_PORT: '0' }), {
