@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,9 +82,10 @@ function checkValid(cert: Buffer, path: string, now: Date): void {
 async function selfSigned(dir: string, now: Date): Promise<TlsMaterial> {
   const certPath = join(dir, SELF_SIGNED_CERT);
   const keyPath = join(dir, SELF_SIGNED_KEY);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await checkPrivate(dir);
   const existing = await reusable(certPath, keyPath, now);
   if (existing) return existing;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   // Written beside the final names, then renamed: two emulators starting at once never see half a pair.
   const suffix = `.${process.pid}.${Date.now()}`;
   try {
@@ -121,6 +122,19 @@ async function selfSigned(dir: string, now: Date): Promise<TlsMaterial> {
   await rename(certPath + suffix, certPath);
   const [cert, key] = await Promise.all([readFile(certPath), readFile(keyPath)]);
   return { cert, key, certPath, selfSigned: true };
+}
+
+/**
+ * The directory is in a shared temp folder by default: a pair someone else planted there would be
+ * trusted by every client pointed at it, so only a directory of ours that nobody else can write is used.
+ */
+async function checkPrivate(dir: string): Promise<void> {
+  const info = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0)
+    throw new RangeError(
+      `tls: '${dir}' must be a directory of this user that nobody else can write (set EMULATOR_TLS_DIR elsewhere)`,
+    );
 }
 
 async function reusable(certPath: string, keyPath: string, now: Date): Promise<TlsMaterial | undefined> {

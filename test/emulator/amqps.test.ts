@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +143,15 @@ describe('certificate material', () => {
     const cert = new X509Certificate(first.cert);
     expect(cert.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
     expect(new Date(cert.validTo).getTime()).toBeGreaterThan(Date.now() + 300 * 24 * 3600 * 1000);
+  });
+
+  it('when the self-signed directory is writable by others, then it is refused rather than trusted', async () => {
+    const shared = join(dir, 'shared');
+    await mkdir(shared, { mode: 0o777 });
+    await chmod(shared, 0o777);
+    await expect(loadTlsMaterial({ port: 0, selfSignedDir: shared })).rejects.toThrow(
+      /must be a directory of this user that nobody else can write/,
+    );
   });
 
   it('when an operator names a PEM pair, then it is used as is; half a pair or a bad file is refused by name', async () => {
