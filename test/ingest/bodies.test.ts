@@ -4,6 +4,8 @@
  * they are stored.
  */
 import { gzipSync } from 'node:zlib';
+import { DEV_API_KEY } from '../../src/auth/dev-key';
+import { generateApiKey } from '../../src/auth/generate-key';
 import { partitionIndexForKey } from '../../src/partitioning/partition-key';
 import { DEV_AUTH, startTestGateway, type TestGateway } from '../support/harness';
 import { reading, uniqueSensorId } from '../support/readings';
@@ -124,6 +126,28 @@ describe('POST /v1/events/telemetry', () => {
       .send(reading(sensor));
     expect(unsafe.status).toBe(200);
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("when the X-Request-Id could be a secret (an API key, the request's own key), then it is replaced: never echoed, logged or stored", async () => {
+    const sensor = uniqueSensorId();
+    const apiKey = generateApiKey();
+    const ownKey = DEV_API_KEY;
+    for (const secret of [apiKey, ownKey]) {
+      const res = await t.request
+        .post('/v1/events/telemetry')
+        .set(DEV_AUTH)
+        .set('X-Request-Id', secret)
+        .send(reading(sensor, { message_id: secret === apiKey ? 'm-api-key' : 'm-own-key' }));
+      expect(res.status).toBe(200);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.stringify(res.body)).not.toContain(secret);
+    }
+    const stored = storedEventsOf(t.emulator, sensor);
+    expect(stored).toHaveLength(2);
+    for (const event of stored) {
+      expect(String(event.applicationProperties.requestId)).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(t.logs.text()).not.toContain(apiKey);
   });
 
   it('when Prefer: respond-async is sent, then 202 with Preference-Applied comes and the events land afterwards', async () => {
