@@ -20,6 +20,7 @@ import type { Config } from './config/load-config';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
 import { createFastIngest, type RequestListener } from './http/fast-ingest';
 import { hardenApp, securityHeaderList, securityHeaders } from './http/hardening';
+import { createRequestGuard } from './http/request-guard';
 import { authFailureLimit, type RateLimits } from './http/rate-limit';
 import type { BodyBudget } from './ingest/body-budget';
 import type { EventTypeRegistry } from './ingest/event-types';
@@ -84,15 +85,19 @@ export interface AppDeps {
 export function createRequestListener(deps: AppDeps): RequestListener {
   const ingest = createIngest(deps);
   const app = buildApp(deps, ingest);
-  return createFastIngest({
+  const accessLog = createAccessLog(deps.logger);
+  const securityHeaders = securityHeaderList();
+  const fast = createFastIngest({
     fallback: app,
     keyStore: deps.keyStore ?? createKeyStore([]),
     ingest,
-    accessLog: createAccessLog(deps.logger),
-    securityHeaders: securityHeaderList(),
+    accessLog,
+    securityHeaders,
     eventsLimit: deps.rateLimits?.events,
     metrics: deps.metrics,
   });
+  // Expectations and Host are refused before anything else looks at the request.
+  return createRequestGuard({ next: fast, accessLog, securityHeaders });
 }
 
 export function createApp(deps: AppDeps): Express {

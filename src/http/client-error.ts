@@ -2,12 +2,20 @@
  * Answers what node:http refuses before any handler runs — headers or body not received in time
  * (408), headers too large (431), unparsable HTTP (400) — as problem+json with a request id, like
  * every other error of the gateway, instead of node's bare status line. The socket is written
- * directly because no request or response object exists yet; it is closed afterwards.
+ * directly because no request or response object exists yet.
+ *
+ * A request in flight is always answered. When the error is in a later message of the connection
+ * (garbage pipelined in the same segment after a valid write, or data after `Connection: close`)
+ * and every earlier request was received whole, their answers are waited for, in order; then the
+ * problem is written (unless the connection was closed by then, as after `Connection: close`) and
+ * the connection is closed. Only an error inside the current request's own message (a broken
+ * body, a client that stops mid-body) cuts it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError, toProblem, type ErrorCode } from '../errors';
+import { currentRequest, pendingResponses, whenIdle } from './socket-state';
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -42,13 +50,33 @@ export function clientErrorResponse(error: NodeJS.ErrnoException, requestId: str
   );
 }
 
+const HANDLED = Symbol('clientErrorHandled');
+type HandledSocket = Socket & { [HANDLED]?: true };
+
 export function answerClientErrors(server: Server): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // A response already under way (or a reset peer) cannot take another status line.
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-    if (socket.writable && inFlight?.headersSent !== true && error.code !== 'ECONNRESET') {
-      socket.end(clientErrorResponse(error, randomUUID()));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: HandledSocket) => {
+    // The parser reports every later chunk again; the first report decides.
+    if (socket[HANDLED] === true) return;
+    socket[HANDLED] = true;
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
     }
-    socket.destroySoon();
+    const current = currentRequest(socket);
+    if (pendingResponses(socket) > 0 && current?.complete !== true) {
+      // The error is in the message of the request being served (a stalled or broken body): it
+      // gets this answer instead of its own, if nothing of that was written yet.
+      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+      // No lingering: nothing more of this message is worth reading.
+      if (inFlight?.headersSent !== true)
+        socket.end(clientErrorResponse(error, randomUUID()), () => socket.destroy());
+      else socket.destroy();
+      return;
+    }
+    whenIdle(socket, () => {
+      if (socket.writable && error.code !== 'HPE_CLOSED_CONNECTION')
+        socket.end(clientErrorResponse(error, randomUUID()));
+      socket.destroySoon();
+    });
   });
 }

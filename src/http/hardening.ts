@@ -13,7 +13,7 @@
  * socket for up to 30 s past its deadline.
  */
 
-import { answerClientErrors } from './client-error';
+import { applyHttpProtocol } from './http-protocol';
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -141,6 +141,8 @@ export function serverOptions(limits: ServerLimits = {}): ServerOptions {
     requestTimeout: all.requestTimeoutMs,
     keepAliveTimeout: all.keepAliveTimeoutMs,
     maxHeaderSize: all.maxHeaderSize,
+    // The request guard refuses a missing Host as problem+json (node would answer a bare 400).
+    requireHostHeader: false,
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(all.headersTimeoutMs / 4))),
   };
 }
@@ -152,5 +154,5 @@ export function applyServerLimits(server: Server, limits: ServerLimits = {}): vo
   server.requestTimeout = all.requestTimeoutMs;
   server.keepAliveTimeout = all.keepAliveTimeoutMs;
   if (all.maxConnections > 0) server.maxConnections = all.maxConnections;
-  answerClientErrors(server);
+  applyHttpProtocol(server);
 }

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { GatewayError, toProblem } from '../errors';
+import { bodyStillArriving } from './socket-state';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -24,6 +25,9 @@ export function sendProblem(res: ServerResponse, error: unknown, requestId: stri
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('Cache-Control', 'no-store');
+  // Refused before its body arrived: the rest is read and discarded (lingering-close.ts), then the
+  // connection closes, rather than the client being left to send a body nobody will read.
+  if (res.req !== undefined && bodyStillArriving(res.req)) res.setHeader('Connection', 'close');
   if (problem.status === 503 || problem.status === 429) {
     const seconds = error instanceof GatewayError ? error.retryAfterSeconds : undefined;
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds ?? DEFAULT_RETRY_AFTER_SECONDS))));

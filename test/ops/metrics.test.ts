@@ -11,8 +11,8 @@ describe('GET /metrics', () => {
   let t: TestGateway;
 
   beforeAll(async () => {
-    // Budget of 4 event requests per minute per key: the 5th of the sequence is refused.
-    t = await startTestGateway({ env: { RATE_LIMIT_EVENTS_PER_MINUTE: '4' } });
+    // Budget of 8 readings per minute per key: the 5th request of the sequence (the 9th reading) is refused.
+    t = await startTestGateway({ env: { RATE_LIMIT_EVENTS_PER_MINUTE: '8' } });
   });
   afterAll(() => t.close());
 
