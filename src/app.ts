@@ -20,6 +20,7 @@ import type { Config } from './config/load-config';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler';
 import { createFastIngest, type RequestListener } from './http/fast-ingest';
 import { hardenApp, securityHeaderList, securityHeaders } from './http/hardening';
+import { PROBLEMS_PATH_PREFIX, problemTypeRoute } from './http/problem-types';
 import { createRequestGuard } from './http/request-guard';
 import { authFailureLimit, type RateLimits } from './http/rate-limit';
 import type { BodyBudget } from './ingest/body-budget';
@@ -151,6 +152,8 @@ function buildApp(deps: AppDeps, ingest: IngestHandler): Express {
   if (deps.metrics !== undefined && deps.serveMetrics !== false)
     app.get('/metrics', metricsRoute(deps.metricsExposition ?? deps.metrics.registry));
   if (deps.openApi !== undefined) app.get(OPENAPI_PATH, deps.openApi);
+  // What each problem `type` resolves to (problem+json names `/problems/<code>`).
+  app.get(`${PROBLEMS_PATH_PREFIX}:code`, problemTypeRoute);
 
   // 4. MOUNT POINT (security): per-IP rate limit, then authenticate (401), then per-key rate limits
   //    (429) — e.g. app.use('/v1', ipLimiter, authenticate(keyStore), ...). The ingest route reads

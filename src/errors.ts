@@ -84,7 +84,8 @@ export function toProblem(error: unknown, requestId: string | undefined): Proble
       : new GatewayError('GW_ERR_INTERNAL', 'The gateway failed unexpectedly.');
   return {
     ...known.extensions,
-    type: `https://github.com/eventhubs-ingest-gateway/docs/errors#${known.code}`,
+    // Resolved against the request's URL: GET /problems/<code> on the gateway documents it.
+    type: `/problems/${known.code}`,
     title: ERRORS[known.code].title,
     status: known.status,
     detail: known.message,

@@ -20,7 +20,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { startEmulator, type Emulator } from '../../emulator';
 import { hashApiKey } from '../../src/auth';
-import { ERRORS } from '../../src/errors';
+import { ERRORS, GatewayError, toProblem } from '../../src/errors';
 import { defaultOpenApiFile } from '../../src/ops/openapi-route';
 import { createEventHubsSink } from '../../src/sink/event-hubs-sink';
 import { pollUntil } from '../ops/prometheus-text';
@@ -618,6 +618,45 @@ describe('ops routes against the contract', () => {
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect((res.body as { code?: string }).code).toBe('GW_ERR_NOT_FOUND');
     }
+  });
+});
+
+describe('every route against the contract', () => {
+  /** Each documented operation with a concrete URL. */
+  const operations = Object.entries(doc.paths).flatMap(([path, spec]) =>
+    Object.keys(spec)
+      .filter((m) => HTTP_METHODS.includes(m))
+      .map((method) => ({
+        path,
+        method,
+        url: path.replace('{type}', 'telemetry').replace('{code}', 'GW_ERR_BAD_JSON'),
+      })),
+  );
+
+  it('when a request has two Host headers or an unsupported Expect, then every route answers 400 or 417 as documented', async () => {
+    expect(operations.length).toBeGreaterThanOrEqual(9);
+    for (const { path, method, url } of operations) {
+      const start = `${method.toUpperCase()} ${url} HTTP/1.1\r\nAuthorization: Bearer ${writer.key}\r\n`;
+      const twoHosts = await stalledRequest(t.gateway.url, `${start}Host: gateway\r\nHost: other\r\n\r\n`);
+      expect({ path, method, status: twoHosts.status }).toEqual({ path, method, status: 400 });
+      expectDocumented(twoHosts, path, method);
+      const expectFoo = await stalledRequest(t.gateway.url, `${start}Host: gateway\r\nExpect: foo\r\n\r\n`);
+      expect({ path, method, status: expectFoo.status }).toEqual({ path, method, status: 417 });
+      expectDocumented(expectFoo, path, method);
+    }
+  });
+
+  it('when each code of the catalogue is turned into a problem, then its type resolves to the document of that code', async () => {
+    for (const code of Object.keys(ERRORS) as (keyof typeof ERRORS)[]) {
+      const { type } = toProblem(new GatewayError(code, 'x'), 'id');
+      const res = await t.request.get(new URL(type, t.gateway.url).pathname);
+      expect({ code, status: res.status }).toEqual({ code, status: 200 });
+      expect(res.body).toMatchObject({ type, code, status: ERRORS[code].status, title: ERRORS[code].title });
+      expectDocumented(res, '/problems/{code}', 'get');
+    }
+    const unknown = await t.request.get('/problems/GW_ERR_NO_SUCH_CODE');
+    expect(unknown.status).toBe(404);
+    expectDocumented(unknown, '/problems/{code}', 'get');
   });
 });
 
