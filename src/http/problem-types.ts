@@ -43,6 +43,8 @@ const DESCRIPTIONS = {
     'Over the budget named in `budget` (the key’s events or tokens, counted in readings for events, or the client IP’s failed authentications). Retry after `Retry-After` seconds.',
   GW_ERR_HEADERS_TOO_LARGE: 'The request headers are larger than the server accepts.',
   GW_ERR_INTERNAL: 'The gateway failed unexpectedly; retrying may help. The request id finds the log line.',
+  GW_ERR_HUB_REFUSED:
+    'Event Hubs refused the gateway itself for good (unauthorized, entity not found): a misconfiguration of the gateway, not of the request. A retry gets the same answer until an operator fixes it.',
   GW_ERR_NOT_CONFIGURED: 'The feature is not configured on this gateway (e.g. no SAS policy for tokens).',
   GW_ERR_SEND_FAILED:
     'Event Hubs did not accept the readings (`sinkCode` names the class of failure). Retry with the same body; message ids let consumers drop duplicates.',
