@@ -222,16 +222,24 @@ function hubReport(hub: string, h: HubSnapshot, snapshot: MeterSnapshot, a: Capa
 }
 
 /** The advice in plain words. */
-function recommend(r: Omit<HubReport, 'recommendation'>, a: CapacityAssumptions): string {
+/** Who sent it: one replica (its share), or the sum of several (`npm run capacity`). */
+export type Sender = { readonly replicas: number; readonly share: boolean };
+
+export function recommend(
+  r: Omit<HubReport, 'recommendation'>,
+  a: CapacityAssumptions,
+  sender: Sender = { replicas: 1, share: true },
+): string {
+  const who = sender.share ? 'this replica' : `these ${sender.replicas} replica(s)`;
   const peak = r.ingress.peakMinute;
   const mb = (peak.bytesPerSecond / PER_THROUGHPUT_UNIT.ingressBytesPerSecond).toFixed(2);
   const words = [
-    `At its peak minute this replica sent ${peak.eventsPerSecond} events/s (${mb} MB/s) to ${r.hub}, which needs ${r.throughputUnits.peakMinute} throughput unit(s) for this replica's share; add up the replicas for the hub's total.`,
+    `At the peak minute ${who} sent ${peak.eventsPerSecond} events/s (${mb} MB/s) to ${r.hub}, which needs ${r.throughputUnits.peakMinute} throughput unit(s)${sender.share ? " for this replica's share; add up the replicas for the hub's total" : ''}.`,
   ];
   const busy = r.throttling.serverBusyLastHour;
   if (busy > 0)
     words.push(
-      `The hub throttled this replica (ServerBusy) ${busy} time(s) in the last hour: raise the namespace's throughput units or enable auto-inflate.`,
+      `The hub throttled ${who} (ServerBusy) ${busy} time(s) in the last hour: raise the namespace's throughput units or enable auto-inflate.`,
     );
   const actual = r.partitions.actual;
   if (actual === null) words.push('The hub’s partition count is not known yet.');
