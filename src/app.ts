@@ -22,6 +22,7 @@ import { createFastIngest, type RequestListener } from './http/fast-ingest';
 import { hardenApp, securityHeaderList, securityHeaders } from './http/hardening';
 import { PROBLEMS_PATH_PREFIX, problemTypeRoute } from './http/problem-types';
 import { createRequestGuard } from './http/request-guard';
+import { CAPACITY_PATH } from './capacity/capacity-route';
 import { authFailureLimit, type RateLimits } from './http/rate-limit';
 import type { BodyBudget } from './ingest/body-budget';
 import type { EventTypeRegistry } from './ingest/event-types';
@@ -60,6 +61,8 @@ export interface AppDeps {
   readonly metrics?: GatewayMetrics;
   /** What /metrics serves; default `metrics.registry` (WORKERS > 1: every worker merged). */
   readonly metricsExposition?: MetricsExposition;
+  /** GET /v1/capacity (capacity/capacity-route.ts); absent: not mounted. */
+  readonly capacity?: RequestListener;
   /** false when METRICS_PORT serves /metrics instead of the public port. */
   readonly serveMetrics?: boolean;
   /** /readyz answers from it; without it /readyz is not mounted. */
@@ -186,6 +189,13 @@ function buildApp(deps: AppDeps, ingest: IngestHandler): Express {
       }),
     );
     app.all(TOKENS_PATH, methodNotAllowed('POST'));
+  }
+
+  // 6b. Capacity advice for operators (scope ops:read).
+  if (deps.capacity !== undefined) {
+    const capacity = deps.capacity;
+    app.get(CAPACITY_PATH, requireScope('ops:read'), (req, res) => capacity(req, res));
+    app.all(CAPACITY_PATH, methodNotAllowed('GET'));
   }
 
   // 7. Nothing matched, then every error as problem+json.

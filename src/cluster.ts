@@ -22,6 +22,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config/load-config';
 import { defaultStartEmulator, emulatorBanner, type EmbeddedEmulator, type GatewayDeps } from './gateway';
+import { clusterCapacitySource, createCapacityPrimary } from './capacity/cluster-capacity';
 import { clusterPartitionMap, createPartitionMapPrimary } from './cluster-partition-map';
 import { clusterMetricsExposition, createClusterMetricsPrimary } from './observability/cluster-metrics';
 import { createLogger, type Logger } from './observability/logger';
@@ -50,9 +51,16 @@ function withoutEntityPath(connectionString: string): string {
     .join(';');
 }
 
-/** What a worker's gateway needs from the cluster: the merged /metrics, the agreed partition map. */
-export function clusterWorkerDeps(): Pick<GatewayDeps, 'exposeMetrics' | 'partitionMap'> {
-  return { exposeMetrics: clusterMetricsExposition, partitionMap: clusterPartitionMap() };
+/**
+ * What a worker's gateway needs from the cluster: the merged /metrics, the agreed partition map,
+ * and /v1/capacity over every worker.
+ */
+export function clusterWorkerDeps(): Pick<GatewayDeps, 'exposeMetrics' | 'partitionMap' | 'shareCapacity'> {
+  return {
+    exposeMetrics: clusterMetricsExposition,
+    partitionMap: clusterPartitionMap(),
+    shareCapacity: clusterCapacitySource,
+  };
 }
 
 export interface ClusterOptions {
@@ -99,9 +107,11 @@ export async function runPrimary(
   const listened = new WeakSet<Worker>();
   const metrics = createClusterMetricsPrimary(() => live);
   const partitions = createPartitionMapPrimary(() => live);
+  const capacity = createCapacityPrimary(() => live);
   cluster.on('message', (worker, message) => {
     metrics.onMessage(worker, message);
     partitions.onMessage(worker, message);
+    capacity.onMessage(worker, message);
   });
   const fork = (): void => {
     const worker = cluster.fork(env);

@@ -17,6 +17,9 @@ import { developmentKeyBanner } from './auth/dev-key';
 import { keyReloadMetrics } from './auth/key-reload-metrics';
 import { openKeyStore } from './auth/load-key-store';
 import { createBatcher } from './batching/batcher';
+import { capacityRoute, type SnapshotSource } from './capacity/capacity-route';
+import { createIngressMeter, type MeterSnapshot } from './capacity/ingress-meter';
+import { bothObservers, meteredBatcher, meteringObserver } from './capacity/metered-batcher';
 import type { PartitionMap } from './batching/partition-map';
 import { deriveBatchingPolicy } from './batching/batching-policy';
 import type { Batcher, BatcherObserver, HubHealth } from './batching/types';
@@ -82,6 +85,8 @@ export interface GatewayDeps {
   readonly metrics?: GatewayMetrics;
   /** The partition ids to route with (a cluster worker's are agreed with the other workers). */
   readonly partitionMap?: PartitionMap;
+  /** Where /v1/capacity's figures come from, given this process's (a cluster worker gathers all). */
+  readonly shareCapacity?: (local: () => MeterSnapshot) => SnapshotSource;
   /** What /metrics serves, from the gateway's registry (a cluster worker serves every worker's). */
   readonly exposeMetrics?: (registry: Registry) => MetricsExposition;
   /** How often API_KEYS_FILE's content is checked besides watching its folder (default 1 s). */
@@ -173,17 +178,23 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     retry: config.batching.retry,
     maxQueueDelayMs: policy.maxQueueDelayMs,
   };
+  // What went into each hub, for /v1/capacity.
+  const meter = createIngressMeter();
+  const hubName = config.target.eventHubName;
   const batcher = createBatcher({
     ...batcherOptions,
     // The main hub's map only: a dead-letter hub has partitions of its own.
     ...(deps.partitionMap === undefined ? {} : { partitionMap: deps.partitionMap }),
     sink,
     healthIntervalMs: policy.healthIntervalMs,
-    observer: deps.batcherObserver ?? {
-      ...metrics.batcherObserver,
-      sendRetried: (partitionId, code) => faultMetrics.sendRetried(partitionId, code),
-      hubStateChanged: (health, previous) => logHubState(logger, health, previous),
-    },
+    observer: bothObservers(
+      deps.batcherObserver ?? {
+        ...metrics.batcherObserver,
+        sendRetried: (partitionId, code) => faultMetrics.sendRetried(partitionId, code),
+        hubStateChanged: (health, previous) => logHubState(logger, health, previous),
+      },
+      meteringObserver(meter, hubName, () => sink.maxMessageSize),
+    ),
   });
   faultMetrics.watch(() => batcher.health().partitions);
   // Readings refused under lenient handling, or diverted by a dead-letter rule, go here as sent.
@@ -197,7 +208,20 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
           // Its own bound on top of MAX_BUFFERED_BYTES: a quarter of it (documented).
           maxBufferedBytes: Math.max(1, Math.floor(config.batching.maxBufferedBytes / 4)),
           sink: makeSink(deadLetterTarget(sinkTarget, deadLetterHub)),
+          observer: meteringObserver(meter, deadLetterHub, () => undefined),
         });
+  const localSnapshot = (): MeterSnapshot => {
+    for (const [hub, b] of [
+      [hubName, batcher],
+      [deadLetterHub, deadLetterBatcher],
+    ] as const)
+      if (hub !== undefined && b !== undefined && b.stats.perPartition.size > 0)
+        meter.partitions(hub, b.stats.perPartition.size);
+    return meter.snapshot();
+  };
+  const capacity = capacityRoute(
+    deps.shareCapacity?.(localSnapshot) ?? (() => Promise.resolve(localSnapshot())),
+  );
   const readiness = createReadiness({
     hubReachable: () => batcher.ready,
     hubHealth: () => batcher.health(),
@@ -215,8 +239,11 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const listener = createRequestListener({
     config,
     logger,
-    batcher,
-    deadLetterBatcher,
+    batcher: meteredBatcher(batcher, meter, hubName),
+    deadLetterBatcher:
+      deadLetterBatcher === undefined || deadLetterHub === undefined
+        ? undefined
+        : meteredBatcher(deadLetterBatcher, meter, deadLetterHub),
     eventTypes,
     keyStore,
     tokenIssuer,
@@ -226,6 +253,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     rateLimits,
     serveMetrics: config.ops.metricsPort === undefined,
     metricsExposition: exposition,
+    capacity,
     openApi: openApiRoute(),
     // Bodies being read and events waiting for the hub share MAX_BUFFERED_BYTES.
     bodyBudget: createBodyBudget({
@@ -247,6 +275,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         host: config.http.host,
         registry: exposition,
         readiness,
+        capacity,
       }).catch((error: unknown) => {
         throw listenError(error, 'METRICS_PORT', config.http.host, config.ops.metricsPort ?? 0);
       });
@@ -263,6 +292,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     throw error;
   }
   readiness.markServing();
+  meter.begin();
   // Banners only once listening, so a start that fails prints nothing but its one line.
   const printBanner = deps.printBanner ?? ((text: string) => process.stderr.write(text));
   if (emulator !== undefined)

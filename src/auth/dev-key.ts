@@ -14,7 +14,7 @@ export const DEV_KEY_ID = 'development';
 export const DEV_KEY_ENTRY: ApiKeyEntry = Object.freeze({
   id: DEV_KEY_ID,
   sha256: hashApiKey(DEV_API_KEY),
-  scopes: Object.freeze(['events:write', 'tokens:issue'] as const),
+  scopes: Object.freeze(['events:write', 'tokens:issue', 'ops:read'] as const),
   eventTypes: Object.freeze(['*']),
   sensors: Object.freeze(['*']),
   tokens: Object.freeze({

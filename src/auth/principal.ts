@@ -5,7 +5,7 @@
 
 import { compilePatterns, type CompiledPatterns } from './patterns';
 
-export const SCOPES = ['events:write', 'tokens:issue'] as const;
+export const SCOPES = ['events:write', 'tokens:issue', 'ops:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const HUB_ACCESS = ['send', 'listen'] as const;

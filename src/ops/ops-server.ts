@@ -5,7 +5,7 @@
  * `/readyz` turn 503 while the public server drains.
  */
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetricsExposition } from '../observability/cluster-metrics';
 import { GatewayError } from '../errors';
@@ -19,6 +19,8 @@ export interface OpsServerOptions {
   readonly host: string;
   readonly registry: MetricsExposition;
   readonly readiness: Readiness;
+  /** GET /v1/capacity, unauthenticated here like /metrics (this port is not public). */
+  readonly capacity?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export interface OpsServer {
@@ -32,6 +34,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     ['/metrics', metricsRoute(options.registry)],
     ['/healthz', healthz],
     ['/readyz', readyz(options.readiness)],
+    ...(options.capacity === undefined ? [] : ([['/v1/capacity', options.capacity]] as const)),
   ]);
   const server = createServer({ headersTimeout: 5000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';

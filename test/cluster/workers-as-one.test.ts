@@ -23,6 +23,7 @@ function send(
   method: 'GET' | 'POST',
   path: string,
   body?: string,
+  authorized = body !== undefined,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -30,7 +31,10 @@ function send(
       {
         method,
         agent: false,
-        headers: body === undefined ? {} : { ...DEV_AUTH, 'Content-Type': 'application/json' },
+        headers: {
+          ...(authorized ? DEV_AUTH : {}),
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
       },
       (res) => {
         let text = '';
@@ -89,6 +93,13 @@ describe('WORKERS=2 as one gateway', () => {
         await scrape();
         await scrape();
       }
+      // /v1/capacity on either worker counts both workers' readings too.
+      const capacity = JSON.parse((await send(url, 'GET', '/v1/capacity', undefined, true)).text) as {
+        hubs: { ingress: { lastMinute: { eventsPerSecond: number; seconds: number } } }[];
+      };
+      const last = capacity.hubs[0]!.ingress.lastMinute;
+      expect(last.eventsPerSecond * last.seconds).toBeGreaterThan(24 * 0.9);
+      expect(last.eventsPerSecond * last.seconds).toBeLessThan(24 * 1.1);
       // A replaced worker's counters stay in the sum (scraped just before it died).
       process.kill(listeningPids(gateway)[0]!, 'SIGKILL');
       await waitFor(() => listeningPids(gateway).length === 3);

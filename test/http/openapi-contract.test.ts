@@ -221,6 +221,7 @@ const device17 = newTestKey('contract-device-17');
 const tokensOnly = newTestKey('contract-tokens-only');
 const noisyEvents = newTestKey('contract-noisy-events');
 const noisyTokens = newTestKey('contract-noisy-tokens');
+const operator = newTestKey('contract-operator');
 /** The events budget counts readings: room for every test of the writer key. */
 const EVENTS_PER_MINUTE = 3000;
 const TOKENS_PER_MINUTE = 20;
@@ -246,6 +247,7 @@ function writeContractKeyFile(): string {
       tokens: { publishers: ['plant-a-*'] },
     }),
     entry(noisyEvents, { scopes: ['events:write'], ...everything }),
+    entry(operator, { scopes: ['ops:read'], eventTypes: [], sensors: [] }),
     entry(noisyTokens, {
       scopes: ['tokens:issue'],
       eventTypes: [],
@@ -555,6 +557,24 @@ describe('POST /v1/tokens against the contract', () => {
     );
     expect(answer.status).toBe(408);
     expectDocumented(answer, TOKENS, 'post');
+  });
+});
+
+const CAPACITY = '/v1/capacity';
+
+describe('GET /v1/capacity against the contract', () => {
+  it('when an operator asks, then the report matches', async () => {
+    expectDocumented(await t.request.get('/v1/capacity?consumers=2').set(as(operator)), CAPACITY, 'get');
+  });
+
+  it('when refused, then every problem matches', async () => {
+    const answers = [
+      await t.request.get('/v1/capacity?tier=basic').set(as(operator)), // 400
+      await t.request.get('/v1/capacity'), // 401
+      await t.request.get('/v1/capacity').set(as(writer)), // 403
+    ];
+    for (const res of answers) expectDocumented(res, CAPACITY, 'get');
+    expectDocumented(await t.request.post('/v1/capacity').set(as(operator)), CAPACITY, OTHER); // 405
   });
 });
 
