@@ -174,4 +174,37 @@ describe('live API keys', () => {
       await gw.close();
     }
   });
+
+  it('when the file holds an events:write key without sensors or event types, then the gateway names it in a warning', async () => {
+    const file = join(dir, 'keys.json');
+    const a = newTestKey('complete');
+    const entries = [
+      {
+        id: 'complete',
+        sha256: hashApiKey(a.key),
+        scopes: ['events:write'],
+        eventTypes: ['*'],
+        sensors: ['*'],
+      },
+      {
+        id: 'no-sensors',
+        sha256: hashApiKey(newTestKey('x').key),
+        scopes: ['events:write'],
+        eventTypes: ['*'],
+      },
+      { id: 'no-types', sha256: hashApiKey(newTestKey('y').key), scopes: ['events:write'], sensors: ['*'] },
+    ];
+    writeFileSync(file, JSON.stringify({ keys: entries }));
+    const gw = await startTestGateway({ emulator, env: { API_KEYS_FILE: file } });
+    try {
+      const warnings = gw.logs.lines.filter(
+        (line) => line.level === 40 && /can never write/.test(String(line.msg)),
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ keyIds: ['no-sensors', 'no-types'] });
+      expect(await post(gw, a.key)).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
 });
