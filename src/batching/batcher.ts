@@ -36,6 +36,8 @@ import type {
 } from './types';
 
 const MiB = 1024 * 1024;
+/** With partitions failing, the hub counts as unreachable once nothing was answered for this long. */
+const SERVED_WINDOW_MS = 1000;
 
 const defaultTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -154,13 +156,11 @@ class FlushingBatcher implements Batcher, ChannelHost {
     const timeoutMs = this.sink.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
     const partitions: PartitionHealth[] = [];
     let unhealthy = 0;
-    let active = 0;
     let firstReason: string | undefined;
     for (const channel of this.directory.all()) {
       const verdict = channel.health.verdict(now, timeoutMs, this.monitor.answeredAt);
       const oldest = channel.oldestWaitingAt();
       const oldestWaitingMs = oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, now - oldest);
-      if (verdict.state !== 'ok' || oldestWaitingMs > 0) active++;
       if (verdict.state === 'ok') partitions.push({ partitionId: channel.id, state: 'ok', oldestWaitingMs });
       else {
         unhealthy++;
@@ -179,8 +179,9 @@ class FlushingBatcher implements Batcher, ChannelHost {
       return { state: 'refused', reason: problem, partitions };
     if (problem !== undefined || !this.directory.known)
       return { state: 'unreachable', reason: problem ?? 'starting', partitions };
-    // Every partition that has work cannot send: nothing is served, whatever the probe says.
-    if (unhealthy > 0 && unhealthy === active)
+    // Partitions cannot send and the hub has answered nothing for a while (no acknowledgement on
+    // any partition, no probe): nothing is being served, whatever the last probe said.
+    if (unhealthy > 0 && now - this.monitor.answeredAt > SERVED_WINDOW_MS)
       return { state: 'unreachable', reason: firstReason ?? 'error', partitions };
     if (unhealthy > 0) return { state: 'degraded', reason: firstReason ?? 'error', partitions };
     return { state: 'ok', partitions };
@@ -191,7 +192,15 @@ class FlushingBatcher implements Batcher, ChannelHost {
       const first = this.monitor.refresh();
       this.track(first);
       this.startPromise = first;
-      if (this.healthIntervalMs !== undefined) this.armHealthTimer(this.healthIntervalMs);
+      const interval = this.healthIntervalMs;
+      // Health is judged from the first read of the ids on, so start-up is not reported as a change.
+      if (interval !== undefined)
+        void first.then(() => {
+          if (!this.closing) {
+            this.lastHubState = this.health().state;
+            this.armHealthTimer(interval);
+          }
+        });
     }
     return this.startPromise;
   }

@@ -234,7 +234,7 @@ class EventHubsSink implements Sink {
         (abortSignal) => generation.producer.createBatch({ partitionId, abortSignal }),
       );
       this.setupTimeout.observe(this.clock() - started);
-      this.keeper.answered(generation, partitionId);
+      this.keeper.linked(generation, partitionId);
       this.maxMessageSize = inner.maxSizeInBytes;
       return inner;
     } catch (error) {

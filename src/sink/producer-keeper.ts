@@ -38,10 +38,18 @@ export class ProducerKeeper<P> {
     return this.generation;
   }
 
-  /** An operation on `generation` got its answer. */
+  /** An operation on `generation` got its answer from the hub (a round trip, not a cached value). */
   answered(generation: Generation<P>, partitionId?: string): void {
     generation.lastAnswerAt = this.options.clock();
     if (partitionId !== undefined) generation.linked.add(partitionId);
+  }
+
+  /**
+   * The partition's link is usable on `generation`. Not proof of a live connection: the SDK answers
+   * a link set-up from its cache while it believes the link open, even on a silent connection.
+   */
+  linked(generation: Generation<P>, partitionId: string): void {
+    generation.linked.add(partitionId);
   }
 
   /**
