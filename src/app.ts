@@ -119,6 +119,7 @@ function createIngest(deps: AppDeps): IngestHandler {
     maxEventsPerRequest: deps.config.http.maxEventsPerRequest,
     bodyBudget: deps.bodyBudget,
     chargeEvents: deps.rateLimits?.chargeEvents,
+    admitEvents: deps.rateLimits?.admitEvents,
     requestDeadlineMs: deps.config.http.requestDeadlineMs,
     messageIdField: deps.config.ingest.messageIdField,
     now: deps.now,

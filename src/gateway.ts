@@ -235,6 +235,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     config.security.rateLimit,
     (budget) => metrics.rateLimited(budget),
     sharedBudgets === undefined ? undefined : (budget) => sharedBudgets.storeFor(budget),
+    (budget) => metrics.rateLimitUnenforced(budget),
   );
   const listener = createRequestListener({
     config,

@@ -14,9 +14,10 @@
  * a dead or hung Redis costs a request at most `timeoutMs`, not a hang.
  */
 import { Redis } from 'ioredis';
-import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { ClientRateLimitInfo, Options } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../observability/logger';
+import type { Charge, ChargeableStore } from './rate-limit-charge';
 
 /** Where the store's state is reported (metrics). */
 export interface BudgetStoreObserver {
@@ -39,7 +40,7 @@ export interface RedisBudgetStoreOptions {
 
 export interface RedisBudgetStore {
   /** An express-rate-limit store for one budget; keys are `<prefix><budget>:<client>`. */
-  storeFor(budget: string): Store;
+  storeFor(budget: string): ChargeableStore;
   /** True while the last command (or connection event) succeeded. */
   readonly up: boolean;
   /** Closes the connection. Idempotent. */
@@ -50,6 +51,31 @@ export interface RedisBudgetStore {
 type StoreState = { readonly kind: 'connecting' } | { readonly kind: 'up' } | { readonly kind: 'down' };
 
 const RECONNECT_MAX_MS = 2000;
+
+/**
+ * Several hits in one round trip, on rate-limit-redis's keys (an integer with the window as its
+ * expiry): starts the window when there is none, and with a limit (ARGV[3] >= 0) adds nothing when
+ * the total would pass it. Answers { total, ms to reset, added 1/0 }.
+ */
+const CHARGE_SCRIPT = `
+local window = tonumber(ARGV[1])
+local hits = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then
+  if limit >= 0 and hits > limit then return {0, window, 0} end
+  redis.call('SET', KEYS[1], hits, 'PX', window)
+  return {hits, window, 1}
+end
+local total = tonumber(redis.call('GET', KEYS[1])) or 0
+if limit >= 0 and total + hits > limit then return {total, ttl, 0} end
+return {redis.call('INCRBY', KEYS[1], hits), ttl, 1}
+`;
+
+/** The client with the charge script defined on it (ioredis sends EVALSHA, EVAL once after a flush). */
+interface ChargingRedis extends Redis {
+  gatewayChargeHits(key: string, windowMs: number, hits: number, limit: number): Promise<unknown>;
+}
 
 /** Thrown instead of sending when the connection is known to be down (so no request waits). */
 class StoreUnavailable extends Error {
@@ -70,7 +96,8 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
     retryStrategy: (attempt: number) => Math.min(attempt * 100, RECONNECT_MAX_MS),
     // rate-limit-redis loads its scripts itself (and reloads them after a Redis restart).
     lazyConnect: false,
-  });
+  }) as ChargingRedis;
+  client.defineCommand('gatewayChargeHits', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
 
   let state: StoreState = { kind: 'connecting' };
   const become = (next: StoreState['kind'], error?: unknown): void => {
@@ -103,10 +130,11 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
     return (await client.call(command, ...rest)) as RedisReply;
   };
 
-  const storeFor = (budget: string): Store => new FailOpenRedisStore(budget, `${keyPrefix}${budget}:`);
+  const storeFor = (budget: string): ChargeableStore =>
+    new FailOpenRedisStore(budget, `${keyPrefix}${budget}:`);
 
   /** rate-limit-redis's store, made again after a failure so its scripts are loaded afresh. */
-  class FailOpenRedisStore implements Store {
+  class FailOpenRedisStore implements ChargeableStore {
     readonly localKeys = false;
     private windowMs = 60_000;
     private inner: Promise<RedisStore> | undefined;
@@ -130,6 +158,24 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
         this.failed(error);
         observer?.unenforced(this.budget);
         // express-rate-limit's passOnStoreError lets the request through.
+        throw error;
+      }
+    }
+
+    async charge(key: string, hits: number, limit?: number): Promise<Charge> {
+      try {
+        if (client.status !== 'ready') throw new StoreUnavailable();
+        const reply = await client.gatewayChargeHits(
+          `${this.prefix}${key}`,
+          this.windowMs,
+          hits,
+          limit ?? -1,
+        );
+        become('up');
+        return chargeFromReply(reply);
+      } catch (error) {
+        // Not counted as unenforced here: the request's arrival was (or was counted); see chargeTo.
+        this.failed(error);
         throw error;
       }
     }
@@ -181,4 +227,11 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
       return closing;
     },
   };
+}
+
+function chargeFromReply(reply: unknown): Charge {
+  if (!Array.isArray(reply) || reply.length !== 3)
+    throw new TypeError('unexpected reply to the charge script');
+  const [total, resetMs, added] = reply.map(Number) as [number, number, number];
+  return { added: added === 1, totalHits: total, resetTime: new Date(Date.now() + resetMs) };
 }

@@ -12,10 +12,11 @@
  * with `REDIS_URL`, in Redis (rate-limit-store.ts) so every replica and worker shares one budget
  * per key; a failing shared store lets requests through uncounted (`passOnStoreError`), never 5xx.
  * The events budget counts readings: a request pays one on arrival (before its body is read, so
- * a refusal costs nothing), and once its body is counted the ingest route charges the rest
- * (`chargeEvents`), so a key's budget bounds the readings it makes the gateway parse and send,
- * not only its requests. A request that passes the remaining budget is still served; the next
- * one is refused.
+ * a spent budget refuses it for nothing), and once its readings are counted the ingest route
+ * admits the rest in one store operation (`admitEvents`, rate-limit-charge.ts): all of them if
+ * they fit what is left, else the request is refused with 429 and they cost nothing more. So a
+ * key's accepted readings never pass its budget, across every process sharing the store. A body
+ * refused for carrying too many readings is charged what was scanned (`chargeEvents`).
  * Refusals are 429 problem+json (`GW_ERR_RATE_LIMITED`) with `Retry-After`, and every counted
  * response carries the IETF draft-7 `RateLimit` and `RateLimit-Policy` headers (draft-7 rather than
  * draft-8 because draft-8 hashes the key for every request and needs Express's `res.append`).
@@ -23,17 +24,12 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
-import {
-  ipKeyGenerator,
-  MemoryStore,
-  rateLimit,
-  type RateLimitRequestHandler,
-  type Store,
-} from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import { getPrincipal } from '../auth';
 import { GatewayError } from '../errors';
 import { requestIdOf } from '../observability/request-id';
 import { sendProblem } from './problem';
+import { isChargeable, MemoryChargeStore, type Charge, type ChargeableStore } from './rate-limit-charge';
 
 export type RateLimitBudget = 'events' | 'tokens' | 'auth';
 
@@ -63,7 +59,17 @@ export interface RateLimitSettings {
 
 export interface RateLimits {
   readonly events: RateLimitRequestHandler | undefined;
-  /** Charges `readings - 1` more to the request's events budget (its arrival paid one). */
+  /**
+   * Admits a request's readings past the first (its arrival paid one) if they fit the key's
+   * budget: `undefined` when that is settled at once, else a promise; throws or rejects with
+   * GW_ERR_RATE_LIMITED (and sets the `RateLimit` headers) when they do not fit.
+   */
+  readonly admitEvents: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    readings: number,
+  ) => Promise<void> | undefined;
+  /** Charges `readings - 1` more whether they fit or not (a refused body's scanned readings). */
   readonly chargeEvents: (req: IncomingMessage, readings: number) => void;
   readonly tokens: RateLimitRequestHandler | undefined;
   readonly auth: RateLimitRequestHandler | undefined;
@@ -87,6 +93,9 @@ export function rateLimitKey(req: IncomingMessage): string {
   const principal = getPrincipal(req);
   return principal === undefined ? clientIp(req) : `key:${principal.keyId}`;
 }
+
+const tooManyReadings = (readings: number, left: number): string =>
+  `This request's ${readings} readings are more than the ${left} left in this API key's budget; send fewer, or retry after the indicated time.`;
 
 const DETAILS: Record<RateLimitBudget, string> = {
   events: 'This API key sent more event requests than its budget allows; retry after the indicated time.',
@@ -130,20 +139,64 @@ export function createRateLimit(options: RateLimitOptions): RateLimitRequestHand
 
 const SILENT = { error: () => undefined, warn: () => undefined };
 
-/**
- * `chargeEvents` for a budget counted in `store`: one increment per reading past the first (the
- * Store interface counts one hit a call). Fire and forget: the request is already admitted, and a
- * failing store must not fail it.
- */
-function chargeTo(
-  store: Store | undefined,
-  keyOf: (req: IncomingMessage) => string,
-): RateLimits['chargeEvents'] {
+/** What `createRateLimits` needs to charge and admit readings on the events budget. */
+interface EventCharges {
+  readonly store: ChargeableStore | undefined;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly onLimited: ((budget: RateLimitBudget) => void) | undefined;
+  /** A charge failed on a request whose arrival was counted (it now passes partly uncounted). */
+  readonly onUnenforced: ((budget: RateLimitBudget) => void) | undefined;
+}
+
+/** express-rate-limit leaves this on the request once its arrival was counted. */
+const counted = (req: IncomingMessage): boolean => (req as { rateLimit?: unknown }).rateLimit !== undefined;
+
+/** `admitEvents`: one conditional charge of every reading past the first. */
+function admitTo(charges: EventCharges): RateLimits['admitEvents'] {
+  const { store, limit, windowMs, onLimited, onUnenforced } = charges;
+  if (store === undefined) return () => undefined;
+  const settle = (res: ServerResponse, readings: number, charge: Charge): void => {
+    const reset = Math.max(0, Math.ceil((charge.resetTime.getTime() - Date.now()) / 1000));
+    const remaining = Math.max(0, limit - charge.totalHits);
+    if (!res.headersSent)
+      res.setHeader('RateLimit', `limit=${limit}, remaining=${remaining}, reset=${reset}`);
+    if (charge.added) return;
+    onLimited?.('events');
+    // The arrival's hit was counted in `totalHits`: what is left for this request includes it.
+    throw new GatewayError('GW_ERR_RATE_LIMITED', tooManyReadings(readings, remaining + 1), {
+      retryAfterSeconds: Math.max(1, reset || Math.ceil(windowMs / 1000)),
+      extensions: { budget: 'events' },
+    });
+  };
+  return (req, res, readings) => {
+    if (!(readings > 1)) return undefined;
+    // A request whose arrival passed uncounted (store down) is not charged the rest either.
+    if (!counted(req)) return undefined;
+    const charge = store.charge(rateLimitKey(req), readings - 1, limit);
+    if (!(charge instanceof Promise)) {
+      settle(res, readings, charge);
+      return undefined;
+    }
+    return charge.then(
+      (result) => settle(res, readings, result),
+      (error: unknown) => {
+        // Fail open, as the limiter does: a budget never turns into a 5xx.
+        if (error instanceof GatewayError) throw error;
+        onUnenforced?.('events');
+      },
+    );
+  };
+}
+
+/** `chargeEvents`: one unconditional charge, fire and forget (the request is refused anyway). */
+function chargeTo(store: ChargeableStore | undefined): RateLimits['chargeEvents'] {
   if (store === undefined) return () => undefined;
   return (req, readings) => {
     if (!(readings > 1)) return;
-    const key = keyOf(req);
-    for (let i = 1; i < readings; i++) void Promise.resolve(store.increment(key)).catch(() => undefined);
+    void Promise.resolve()
+      .then(() => store.charge(rateLimitKey(req), readings - 1))
+      .catch(() => undefined);
   };
 }
 
@@ -152,13 +205,20 @@ export function createRateLimits(
   settings: RateLimitSettings,
   onLimited?: (budget: RateLimitBudget) => void,
   storeFor?: (budget: RateLimitBudget) => Store,
+  onUnenforced?: (budget: RateLimitBudget) => void,
 ): RateLimits {
   const common = { windowMs: settings.windowMs, ...(onLimited === undefined ? {} : { onLimited }) };
   const store = (budget: RateLimitBudget): { store?: Store } =>
     storeFor === undefined ? {} : { store: storeFor(budget) };
   // The events store is named here (not left to the limiter) so the route can charge readings.
-  const eventsStore =
-    settings.eventsPerMinute === 0 ? undefined : (storeFor?.('events') ?? new MemoryStore());
+  const eventsStore = settings.eventsPerMinute === 0 ? undefined : chargeable(storeFor?.('events'));
+  const charges: EventCharges = {
+    store: eventsStore,
+    limit: limitPerWindow(settings.eventsPerMinute, settings.windowMs),
+    windowMs: settings.windowMs,
+    onLimited,
+    onUnenforced,
+  };
   return {
     events: createRateLimit({
       ...common,
@@ -166,7 +226,8 @@ export function createRateLimits(
       budget: 'events',
       perMinute: settings.eventsPerMinute,
     }),
-    chargeEvents: chargeTo(eventsStore, rateLimitKey),
+    admitEvents: admitTo(charges),
+    chargeEvents: chargeTo(eventsStore),
     tokens: createRateLimit({
       ...common,
       ...store('tokens'),
@@ -181,6 +242,14 @@ export function createRateLimits(
       keyOf: (req) => clientIp(req),
     }),
   };
+}
+
+/** The events budget's store: one that can charge several readings at once. */
+function chargeable(store: Store | undefined): ChargeableStore {
+  if (store === undefined) return new MemoryChargeStore();
+  if (!isChargeable(store))
+    throw new Error('the events budget needs a store that charges several hits at once');
+  return store;
 }
 
 /**

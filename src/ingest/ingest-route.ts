@@ -47,8 +47,14 @@ export interface IngestRouteOptions {
   readonly maxEventsPerRequest?: number;
   /** Memory held by bodies being read, shared with the batcher's cap (MAX_BUFFERED_BYTES). */
   readonly bodyBudget?: BodyBudget;
-  /** Charges the key's events budget for a request's readings (the request itself paid one). */
+  /** Charges the key's events budget for a refused body's readings (the request itself paid one). */
   readonly chargeEvents?: (req: IncomingMessage, readings: number) => void;
+  /** Admits a request's readings to the key's events budget, or refuses them (throws or rejects). */
+  readonly admitEvents?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    readings: number,
+  ) => Promise<void> | undefined;
   /** How long a request waits for the acknowledgement once its events are enqueued. */
   readonly requestDeadlineMs: number;
   readonly messageIdField: string;
@@ -103,7 +109,7 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
     maxInflationRatio: options.maxInflationRatio ?? DEFAULT_MAX_INFLATION_RATIO,
   };
   const maxEvents = options.maxEventsPerRequest ?? DEFAULT_MAX_EVENTS;
-  const { bodyBudget, chargeEvents } = options;
+  const { bodyBudget, chargeEvents, admitEvents } = options;
 
   return function ingest(req, res) {
     const requestId = requestIdOf(req, res);
@@ -147,29 +153,35 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
             throw error;
           }
           count = parsed.length;
-          if (count > 1) chargeEvents?.(req, count);
-          const prefer = req.headers.prefer;
-          const preferences = prefer === undefined ? DEFAULT_PREFERENCES : parsePreferences(prefer);
-          if (preferences.lenient || preferences.dryRun || type.eventTime !== undefined) {
-            dryRun = preferences.dryRun;
-            perReading({ req, res, type, parsed, preferences, requestId, receivedAt, fail });
-            return;
-          }
-          const events = prepareEvents(type, parsed, { requestId, receivedAt, messageIdField, newId });
-          authorize?.(req, type, events);
-          const ticket = batcher.enqueue(events);
-          if (preferences.respondAsync) {
-            watchAsyncOutcome(ticket, requestId, count, logger);
-            res.setHeader('Preference-Applied', 'respond-async');
-            succeed(202, receiptJson(requestId, events, ticket.partitionIds));
-          } else {
-            awaitAcknowledgement(res, ticket, requestDeadlineMs, {
-              acknowledged: () => succeed(200, receiptJson(requestId, events, ticket.partitionIds)),
-              failed: fail,
-            });
-          }
+          const admitted = count > 1 ? admitEvents?.(req, res, count) : undefined;
+          if (admitted !== undefined) return admitted.then(() => route(parsed));
+          route(parsed);
+          return undefined;
         })
         .catch(fail);
+      // After the budget admitted the readings: per-reading handling, or strict enqueue and wait.
+      const route = (parsed: ParsedEvent[]): void => {
+        const prefer = req.headers.prefer;
+        const preferences = prefer === undefined ? DEFAULT_PREFERENCES : parsePreferences(prefer);
+        if (preferences.lenient || preferences.dryRun || type.eventTime !== undefined) {
+          dryRun = preferences.dryRun;
+          perReading({ req, res, type, parsed, preferences, requestId, receivedAt, fail });
+          return;
+        }
+        const events = prepareEvents(type, parsed, { requestId, receivedAt, messageIdField, newId });
+        authorize?.(req, type, events);
+        const ticket = batcher.enqueue(events);
+        if (preferences.respondAsync) {
+          watchAsyncOutcome(ticket, requestId, count, logger);
+          res.setHeader('Preference-Applied', 'respond-async');
+          succeed(202, receiptJson(requestId, events, ticket.partitionIds));
+        } else {
+          awaitAcknowledgement(res, ticket, requestDeadlineMs, {
+            acknowledged: () => succeed(200, receiptJson(requestId, events, ticket.partitionIds)),
+            failed: fail,
+          });
+        }
+      };
     } catch (error) {
       fail(error);
     }

@@ -2,7 +2,8 @@
  * Rate limits through the real gateway and emulator: per-key budgets with standard headers, 429
  * problem+json with Retry-After, recovery after the window, and isolation between keys.
  */
-import { reading, uniqueSensorId } from '../support/readings';
+import { reading, readings, uniqueSensorId } from '../support/readings';
+import { storedEventsOf } from '../support/expectations';
 import { startTestGateway, type TestGateway } from '../support/harness';
 import { pollUntil, sampleValue } from '../ops/prometheus-text';
 import { newTestKey, writeKeyFile } from './api-keys';
@@ -90,5 +91,44 @@ describe('rate limits', () => {
     expect(status).toBe(429);
     expect(failures).toBe(4);
     expect((await post(QUIET.key)).status).toBe(200);
+  });
+});
+
+describe('when a key sends batches against its events budget', () => {
+  let t: TestGateway;
+  const DEVICE = newTestKey('batches');
+  beforeAll(async () => {
+    t = await startTestGateway({
+      env: { API_KEYS_FILE: writeKeyFile([DEVICE]), RATE_LIMIT_EVENTS_PER_MINUTE: '10' },
+    });
+  });
+  afterAll(() => t.close());
+
+  const send = (sensor: string, n: number) =>
+    t.request
+      .post('/v1/events/telemetry')
+      .set('Authorization', `Bearer ${DEVICE.key}`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(readings(sensor, n)));
+
+  it('then a batch that does not fit what is left is refused whole, costs its arrival only, and the headers say what is left', async () => {
+    const sensor = uniqueSensorId('fit');
+    const first = await send(sensor, 7);
+    expect(first.status).toBe(200);
+    expect(first.headers.ratelimit).toMatch(/^limit=10, remaining=3, reset=\d+$/);
+
+    const tooMany = await send(sensor, 5);
+    expect(tooMany.status).toBe(429);
+    expect(tooMany.headers['retry-after']).toMatch(/^\d+$/);
+    expect(tooMany.headers.ratelimit).toMatch(/^limit=10, remaining=2, reset=\d+$/);
+    expect(tooMany.body).toMatchObject({ code: 'GW_ERR_RATE_LIMITED', budget: 'events' });
+    expect(tooMany.body.detail).toMatch(/5 readings are more than the 3 left/);
+
+    const fits = await send(sensor, 2);
+    expect(fits.status).toBe(200);
+    expect(fits.headers.ratelimit).toMatch(/^limit=10, remaining=0, reset=\d+$/);
+    expect((await send(sensor, 1)).status).toBe(429);
+    // What landed: the 7 and the 2, nothing of the refused batch.
+    expect(storedEventsOf(t.emulator, sensor)).toHaveLength(9);
   });
 });
