@@ -11,7 +11,8 @@
  * are enforced again from the first command that succeeds.
  *
  * Commands never queue while disconnected (`enableOfflineQueue: false`) and each has a timeout, so
- * a dead or hung Redis costs a request at most `timeoutMs`, not a hang.
+ * a dead or hung Redis costs a request at most `timeoutMs`, not a hang; after a timeout the
+ * connection is dropped and made again, so while Redis hangs the requests that follow pass at once.
  */
 import { Redis } from 'ioredis';
 import type { ClientRateLimitInfo, Options } from 'express-rate-limit';
@@ -209,7 +210,12 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
 
     private failed(error: unknown): void {
       this.inner = undefined;
-      if (!(error instanceof StoreUnavailable)) become('down', error);
+      if (error instanceof StoreUnavailable) return;
+      become('down', error);
+      // No answer on an open connection: Redis (or the way to it) hangs. Drop the connection, so
+      // the requests that follow fail open at once instead of each waiting `timeoutMs`; ioredis
+      // reconnects, and its ready check (bounded by the same timeout) is the probe for recovery.
+      if (isTimeout(error) && client.status === 'ready') client.disconnect(true);
     }
   }
 
@@ -227,6 +233,11 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): RedisB
       return closing;
     },
   };
+}
+
+/** ioredis's `commandTimeout` rejection. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }
 
 function chargeFromReply(reply: unknown): Charge {

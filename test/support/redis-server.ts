@@ -1,7 +1,8 @@
 /**
  * A real `redis-server` (Debian's package) for tests, on a free loopback port, with nothing
  * persisted. `stop()` and `start()` again on the same port let a test take Redis away mid-run and
- * bring it back, as an outage would.
+ * bring it back, as an outage would; `pause()` and `resume()` (SIGSTOP/SIGCONT) make it hang: the
+ * kernel still accepts connections, nothing answers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -13,9 +14,19 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Stops it (SIGKILL: an outage, not a graceful shutdown); resolves once it exited. */
   stop(): Promise<void>;
+  /** Freezes the running server (it keeps its connections and answers nothing). */
+  pause(): void;
+  resume(): void;
 }
 
-async function freePort(): Promise<number> {
+export interface TestRedisOptions {
+  /** The port to use; default a free one. */
+  readonly port?: number;
+  /** Start it now (default); `false` gives an address where nothing listens until `start()`. */
+  readonly start?: boolean;
+}
+
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as { port: number };
@@ -23,8 +34,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
+  const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
   const start = (): Promise<void> =>
     new Promise((ready, fail) => {
@@ -49,6 +60,17 @@ export async function startRedis(): Promise<TestRedis> {
     proc.kill('SIGKILL');
     await exited;
   };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  const signal = (name: NodeJS.Signals): void => {
+    if (child === undefined) throw new Error('redis-server is not running');
+    child.kill(name);
+  };
+  if (options.start ?? true) await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
 }
