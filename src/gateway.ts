@@ -29,6 +29,7 @@ import { applyServerLimits, serverOptions } from './http/hardening';
 import { createRateLimits } from './http/rate-limit';
 import { createRedisBudgetStore, type RedisBudgetStore } from './http/rate-limit-store';
 import { checkDeadLetterRules, deadLetterTarget } from './ingest/dead-letter-hub';
+import { createDeadLetterHealth } from './ingest/dead-letter-health';
 import { createBodyBudget } from './ingest/body-budget';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import type { MetricsExposition } from './observability/cluster-metrics';
@@ -189,7 +190,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     healthIntervalMs: policy.healthIntervalMs,
     observer: bothObservers(
       deps.batcherObserver ?? {
-        ...metrics.batcherObserver,
+        ...metrics.batcherObserverFor(hubName),
         sendRetried: (partitionId, code) => faultMetrics.sendRetried(partitionId, code),
         hubStateChanged: (health, previous) => logHubState(logger, health, previous),
       },
@@ -200,6 +201,12 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   // Readings refused under lenient handling, or diverted by a dead-letter rule, go here as sent.
   // Its own sink and batcher: a dead-letter hub in trouble slows only the requests that use it.
   const deadLetterHub = config.ingest.deadLetterHub;
+  // Read at probe time only, once the batcher below exists.
+  const deadLetterHealth = createDeadLetterHealth({
+    hub: deadLetterHub ?? '',
+    logger,
+    batcherHealth: () => deadLetterBatcher?.health() ?? { state: 'ok', partitions: [] },
+  });
   const deadLetterBatcher =
     deadLetterHub === undefined
       ? undefined
@@ -208,7 +215,17 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
           // Its own bound on top of MAX_BUFFERED_BYTES: a quarter of it (documented).
           maxBufferedBytes: Math.max(1, Math.floor(config.batching.maxBufferedBytes / 4)),
           sink: makeSink(deadLetterTarget(sinkTarget, deadLetterHub)),
-          observer: meteringObserver(meter, deadLetterHub, () => undefined),
+          healthIntervalMs: policy.healthIntervalMs,
+          observer: bothObservers(
+            {
+              ...metrics.batcherObserverFor(deadLetterHub),
+              hubStateChanged: (health, previous) => logHubState(logger, health, previous, deadLetterHub),
+            },
+            bothObservers(
+              deadLetterHealth.observer,
+              meteringObserver(meter, deadLetterHub, () => undefined),
+            ),
+          ),
         });
   const localSnapshot = (): MeterSnapshot => {
     for (const [hub, b] of [
@@ -225,6 +242,9 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const readiness = createReadiness({
     hubReachable: () => batcher.ready,
     hubHealth: () => batcher.health(),
+    ...(deadLetterBatcher === undefined || deadLetterHub === undefined
+      ? {}
+      : { deadLetterHealth: { hub: deadLetterHub, health: () => deadLetterHealth.health() } }),
     bufferedBytes: () => batcher.stats.bufferedBytes,
     maxBufferedBytes: config.batching.maxBufferedBytes,
     highWaterRatio: config.ops.readyHighWaterRatio,
@@ -430,13 +450,26 @@ async function resolveSinkTarget(
 }
 
 /** One line per change of the hub's state: WARN when it gets worse, INFO when it is back. */
-function logHubState(logger: Logger, health: HubHealth, previous: HubHealth['state']): void {
+/** One line per change of a hub's state; `deadLetterHub` names the dead-letter hub's lines. */
+function logHubState(
+  logger: Logger,
+  health: HubHealth,
+  previous: HubHealth['state'],
+  deadLetterHub?: string,
+): void {
   const partitions = health.partitions
     .filter((p) => p.state !== 'ok')
     .map((p) => ({ partitionId: p.partitionId, state: p.state, reason: p.reason }));
-  const fields = { hubState: health.state, previousHubState: previous, reason: health.reason, partitions };
-  if (health.state === 'ok') logger.info(fields, 'event hub state changed: ok');
-  else logger.warn(fields, `event hub state changed: ${health.state} (${health.reason ?? 'unknown'})`);
+  const fields = {
+    hubState: health.state,
+    previousHubState: previous,
+    reason: health.reason,
+    partitions,
+    ...(deadLetterHub === undefined ? {} : { hub: deadLetterHub }),
+  };
+  const what = deadLetterHub === undefined ? 'event hub' : 'dead-letter hub';
+  if (health.state === 'ok') logger.info(fields, `${what} state changed: ok`);
+  else logger.warn(fields, `${what} state changed: ${health.state} (${health.reason ?? 'unknown'})`);
 }
 
 /** The emulator's key is a published development key (emulator/well-known.ts), so it is printed. */

@@ -35,22 +35,35 @@ describe('createMetrics', () => {
 
   it('when the batcher reports, then batches, histograms, gauges and failures follow', async () => {
     const m = createMetrics({ defaultMetrics: false });
-    m.batcherObserver.buffered('0', 2048, 7);
-    m.batcherObserver.buffered('0', 1024, 3);
-    m.batcherObserver.batchSent('0', 100, 200_000, 12);
-    m.batcherObserver.batchSent('1', 1, 150, 3);
-    m.batcherObserver.sendFailed('1', 'GW_ERR_SEND_FAILED', 9);
+    const hub = m.batcherObserverFor('telemetry');
+    const deadLetter = m.batcherObserverFor('dead-letter');
+    hub.buffered('0', 2048, 7);
+    hub.buffered('0', 1024, 3);
+    hub.batchSent('0', 100, 200_000, 12);
+    hub.batchSent('1', 1, 150, 3);
+    hub.sendFailed('1', 'GW_ERR_SEND_FAILED', 9);
+    deadLetter.batchSent('0', 4, 400, 2);
+    deadLetter.sendFailed('0', 'GW_ERR_HUB_BUSY', 2);
     const text = await m.render();
-    expect(sample(text, 'gateway_buffered_bytes{partition="0"}')).toBe(1024);
-    expect(sample(text, 'gateway_buffered_events{partition="0"}')).toBe(3);
-    expect(sample(text, 'gateway_batches_sent_total{partition="0"}')).toBe(1);
-    expect(sample(text, 'gateway_batch_events_count')).toBe(2);
-    expect(sample(text, 'gateway_batch_events_sum')).toBe(101);
-    expect(sample(text, 'gateway_batch_bytes_sum')).toBe(200_150);
-    expect(sample(text, 'gateway_send_duration_seconds_sum')).toBeCloseTo(0.015);
-    expect(sample(text, 'gateway_send_duration_seconds_bucket{le="0.005"}')).toBe(1);
-    expect(sample(text, 'gateway_send_failures_total{code="GW_ERR_SEND_FAILED"}')).toBe(1);
-    expect(sample(text, 'gateway_send_failed_events_total{code="GW_ERR_SEND_FAILED"}')).toBe(9);
+    expect(sample(text, 'gateway_buffered_bytes{hub="telemetry",partition="0"}')).toBe(1024);
+    expect(sample(text, 'gateway_buffered_events{hub="telemetry",partition="0"}')).toBe(3);
+    expect(sample(text, 'gateway_batches_sent_total{hub="telemetry",partition="0"}')).toBe(1);
+    expect(sample(text, 'gateway_batch_events_count{hub="telemetry"}')).toBe(2);
+    expect(sample(text, 'gateway_batch_events_sum{hub="telemetry"}')).toBe(101);
+    expect(sample(text, 'gateway_batch_bytes_sum{hub="telemetry"}')).toBe(200_150);
+    expect(sample(text, 'gateway_send_duration_seconds_sum{hub="telemetry"}')).toBeCloseTo(0.015);
+    expect(sample(text, 'gateway_send_duration_seconds_bucket{le="0.005",hub="telemetry"}')).toBe(1);
+    expect(sample(text, 'gateway_send_failures_total{hub="telemetry",code="GW_ERR_SEND_FAILED"}')).toBe(1);
+    expect(sample(text, 'gateway_send_failed_events_total{hub="telemetry",code="GW_ERR_SEND_FAILED"}')).toBe(
+      9,
+    );
+    // The dead-letter hub's batches are in the same series, under its own hub label.
+    expect(sample(text, 'gateway_batches_sent_total{hub="dead-letter",partition="0"}')).toBe(1);
+    expect(sample(text, 'gateway_batch_events_sum{hub="dead-letter"}')).toBe(4);
+    expect(sample(text, 'gateway_send_failures_total{hub="dead-letter",code="GW_ERR_HUB_BUSY"}')).toBe(1);
+    expect(sample(text, 'gateway_send_failed_events_total{hub="dead-letter",code="GW_ERR_HUB_BUSY"}')).toBe(
+      2,
+    );
   });
 
   it('when clients invent more label values than the cap, then the rest fold into other', async () => {

@@ -20,7 +20,8 @@ export interface MetricsBatcherObserver {
 
 export interface GatewayMetrics {
   readonly registry: Registry;
-  readonly batcherObserver: MetricsBatcherObserver;
+  /** The observer of the batcher sending to `hub`: its series carry `hub="<name>"`. */
+  batcherObserverFor(hub: string): MetricsBatcherObserver;
   /** `n` events of `type` were acknowledged by the hub and answered 2xx. */
   eventsAccepted(type: string, n: number): void;
   /** `n` events of `type` were refused (`reason`: an error code such as `GW_ERR_VALIDATION`). */
@@ -109,50 +110,53 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   });
   const bufferedBytes = new Gauge({
     name: `${prefix}buffered_bytes`,
-    help: 'Bytes of events waiting in the batcher, by partition.',
-    labelNames: ['partition'] as const,
+    help: 'Bytes of events waiting in the batcher, by hub and partition.',
+    labelNames: ['hub', 'partition'] as const,
     registers,
   });
   const bufferedEvents = new Gauge({
     name: `${prefix}buffered_events`,
-    help: 'Events waiting in the batcher, by partition.',
-    labelNames: ['partition'] as const,
+    help: 'Events waiting in the batcher, by hub and partition.',
+    labelNames: ['hub', 'partition'] as const,
     registers,
   });
   const batchesSent = new Counter({
     name: `${prefix}batches_sent_total`,
-    help: 'Batches acknowledged by Event Hubs, by partition.',
-    labelNames: ['partition'] as const,
+    help: 'Batches acknowledged by Event Hubs, by hub and partition.',
+    labelNames: ['hub', 'partition'] as const,
     registers,
   });
   const eventsPerBatch = new Histogram({
     name: `${prefix}batch_events`,
-    help: 'Events per batch sent.',
+    help: 'Events per batch sent, by hub.',
+    labelNames: ['hub'] as const,
     buckets: EVENTS_PER_BATCH_BUCKETS,
     registers,
   });
   const bytesPerBatch = new Histogram({
     name: `${prefix}batch_bytes`,
-    help: 'Bytes per batch sent.',
+    help: 'Bytes per batch sent, by hub.',
+    labelNames: ['hub'] as const,
     buckets: BYTES_PER_BATCH_BUCKETS,
     registers,
   });
   const sendSeconds = new Histogram({
     name: `${prefix}send_duration_seconds`,
-    help: 'Time from sending a batch to its acknowledgement by Event Hubs.',
+    help: 'Time from sending a batch to its acknowledgement by Event Hubs, by hub.',
+    labelNames: ['hub'] as const,
     buckets: SEND_SECONDS_BUCKETS,
     registers,
   });
   const sendFailures = new Counter({
     name: `${prefix}send_failures_total`,
-    help: "Batch sends that failed after retries, by the sink's error code.",
-    labelNames: ['code'] as const,
+    help: "Batch sends that failed after retries, by hub and the sink's error code.",
+    labelNames: ['hub', 'code'] as const,
     registers,
   });
   const sendFailedEvents = new Counter({
     name: `${prefix}send_failed_events_total`,
-    help: "Events in batch sends that failed after retries, by the sink's error code.",
-    labelNames: ['code'] as const,
+    help: "Events in batch sends that failed after retries, by hub and the sink's error code.",
+    labelNames: ['hub', 'code'] as const,
     registers,
   });
   const rateLimitedTotal = new Counter({
@@ -212,36 +216,43 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const requestChild = boundChildren(([m, r, s]) => requests.labels(m ?? '', r ?? '', s ?? ''), Infinity);
   const acceptedChild = boundChildren(([t]) => accepted.labels(t ?? ''), cap);
   const rejectedChild = boundChildren(([t, r]) => rejected.labels(t ?? '', r ?? ''), cap);
-  const bytesChild = boundChildren(([p]) => bufferedBytes.labels(p ?? ''), Infinity);
-  const eventsChild = boundChildren(([p]) => bufferedEvents.labels(p ?? ''), Infinity);
-  const batchesChild = boundChildren(([p]) => batchesSent.labels(p ?? ''), Infinity);
-  const failuresChild = boundChildren(([c]) => sendFailures.labels(c ?? ''), Infinity);
-  const failedEventsChild = boundChildren(([c]) => sendFailedEvents.labels(c ?? ''), Infinity);
   const rateLimitedChild = boundChildren(([b]) => rateLimitedTotal.labels(b ?? ''), Infinity);
   const tokensChild = boundChildren(([k]) => tokens.labels(k ?? ''), Infinity);
 
   for (const budget of options.rateLimitBudgets ?? ['events', 'tokens']) rateLimitedChild(budget).inc(0);
 
-  const batcherObserver: MetricsBatcherObserver = {
-    batchSent(partitionId, events, bytes, durationMs) {
-      batchesChild(partitionId).inc();
-      eventsPerBatch.observe(events);
-      bytesPerBatch.observe(bytes);
-      sendSeconds.observe(durationMs / 1000);
-    },
-    sendFailed(_partitionId, code, events) {
-      failuresChild(code).inc();
-      failedEventsChild(code).inc(events);
-    },
-    buffered(partitionId, bytes, events) {
-      bytesChild(partitionId).set(bytes);
-      eventsChild(partitionId).set(events);
-    },
+  // One observer per hub the gateway sends to (the event hub, the dead-letter hub), each with its
+  // children bound once: a batcher's hooks stay one Map lookup and one increment.
+  const batcherObserverFor = (hub: string): MetricsBatcherObserver => {
+    const bytesChild = boundChildren(([p]) => bufferedBytes.labels(hub, p ?? ''), Infinity);
+    const eventsChild = boundChildren(([p]) => bufferedEvents.labels(hub, p ?? ''), Infinity);
+    const batchesChild = boundChildren(([p]) => batchesSent.labels(hub, p ?? ''), Infinity);
+    const failuresChild = boundChildren(([c]) => sendFailures.labels(hub, c ?? ''), Infinity);
+    const failedEventsChild = boundChildren(([c]) => sendFailedEvents.labels(hub, c ?? ''), Infinity);
+    const batchEvents = eventsPerBatch.labels(hub);
+    const batchBytes = bytesPerBatch.labels(hub);
+    const sendTime = sendSeconds.labels(hub);
+    return {
+      batchSent(partitionId, events, bytes, durationMs) {
+        batchesChild(partitionId).inc();
+        batchEvents.observe(events);
+        batchBytes.observe(bytes);
+        sendTime.observe(durationMs / 1000);
+      },
+      sendFailed(_partitionId, code, events) {
+        failuresChild(code).inc();
+        failedEventsChild(code).inc(events);
+      },
+      buffered(partitionId, bytes, events) {
+        bytesChild(partitionId).set(bytes);
+        eventsChild(partitionId).set(events);
+      },
+    };
   };
 
   return {
     registry,
-    batcherObserver,
+    batcherObserverFor,
     eventsAccepted: (type, n) => acceptedChild(type).inc(n),
     eventsRejected: (type, reason, n) => rejectedChild(type, reason).inc(n),
     eventsDeadLettered: (type, reason, n) => deadLetteredChild(type, reason).inc(n),

@@ -33,7 +33,13 @@ export function readyz(readiness: Readiness): OpsHandler {
       const body =
         result.degraded === undefined
           ? READY
-          : Buffer.from(JSON.stringify({ status: 'degraded', partitions: result.degraded }));
+          : Buffer.from(
+              JSON.stringify({
+                status: 'degraded',
+                partitions: result.degraded,
+                ...(result.deadLetterHub === undefined ? {} : { deadLetterHub: result.deadLetterHub }),
+              }),
+            );
       sendJson(res, body);
       return;
     }

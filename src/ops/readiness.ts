@@ -7,7 +7,9 @@
  * `lowWaterRatio`, so a buffer hovering at the mark does not flap the load balancer. Some partitions
  * unable to send is `degraded`, still ready (every replica shares the hub's partitions, so taking
  * this one out would not help the others); when no partition with work can send, or the hub
- * refuses the gateway, it is not ready, and the body names the partitions and why.
+ * refuses the gateway, it is not ready, and the body names the partitions and why. A dead-letter
+ * hub in trouble is `degraded` too, never not-ready: the event hub takes every valid reading still,
+ * and only the readings that would go to the dead-letter hub fail (their items say so).
  */
 
 export type ReadinessState = 'starting' | 'serving' | 'draining';
@@ -21,8 +23,20 @@ export interface UnhealthyPartition {
   readonly reason?: string;
 }
 
+/** The dead-letter hub when it is not ok, as the readiness body names it. */
+export interface UnhealthyHub {
+  readonly hub: string;
+  readonly state: string;
+  readonly reason?: string;
+  readonly partitions: readonly UnhealthyPartition[];
+}
+
 export type ReadinessResult =
-  | { readonly ready: true; readonly degraded?: readonly UnhealthyPartition[] }
+  | {
+      readonly ready: true;
+      readonly degraded?: readonly UnhealthyPartition[];
+      readonly deadLetterHub?: UnhealthyHub;
+    }
   | {
       readonly ready: false;
       readonly reason: NotReadyReason;
@@ -46,6 +60,8 @@ export interface ReadinessOptions {
   readonly hubReachable: () => boolean;
   /** The batcher's health(): when given, the body names unhealthy partitions and the reason. */
   readonly hubHealth?: () => HubHealthView;
+  /** The dead-letter hub's name and its batcher's health() (DEAD_LETTER_EVENTHUB_NAME). */
+  readonly deadLetterHealth?: { readonly hub: string; readonly health: () => HubHealthView };
   /** The batcher's `stats.bufferedBytes`. */
   readonly bufferedBytes: () => number;
   readonly maxBufferedBytes: number;
@@ -91,13 +107,7 @@ export function createReadiness(options: ReadinessOptions): Readiness {
       if (state === 'draining')
         return { ready: false, reason: 'draining', detail: 'The gateway is shutting down and draining.' };
       const health = options.hubHealth?.();
-      const unhealthy = health?.partitions
-        .filter((p) => p.state !== 'ok')
-        .map((p) => ({
-          partitionId: p.partitionId,
-          state: p.state,
-          ...(p.reason === undefined ? {} : { reason: p.reason }),
-        }));
+      const unhealthy = health === undefined ? undefined : unhealthyPartitions(health);
       if (health?.state === 'refused')
         return {
           ready: false,
@@ -120,8 +130,33 @@ export function createReadiness(options: ReadinessOptions): Readiness {
           reason: 'buffer-high-water',
           detail: `The send buffer is above ${Math.round(high * 100)} % of its capacity.`,
         };
+      const deadLetterHub = unhealthyDeadLetterHub(options.deadLetterHealth);
+      if (deadLetterHub !== undefined) return { ready: true, degraded: unhealthy ?? [], deadLetterHub };
       if (unhealthy !== undefined && unhealthy.length > 0) return { ready: true, degraded: unhealthy };
       return READY;
     },
+  };
+}
+
+function unhealthyPartitions(health: HubHealthView): UnhealthyPartition[] {
+  return health.partitions
+    .filter((p) => p.state !== 'ok')
+    .map((p) => ({
+      partitionId: p.partitionId,
+      state: p.state,
+      ...(p.reason === undefined ? {} : { reason: p.reason }),
+    }));
+}
+
+function unhealthyDeadLetterHub(view: ReadinessOptions['deadLetterHealth']): UnhealthyHub | undefined {
+  if (view === undefined) return undefined;
+  const health = view.health();
+  const partitions = unhealthyPartitions(health);
+  if (health.state === 'ok' && partitions.length === 0) return undefined;
+  return {
+    hub: view.hub,
+    state: health.state === 'ok' ? 'degraded' : health.state,
+    ...(health.reason === undefined ? {} : { reason: health.reason }),
+    partitions,
   };
 }

@@ -45,7 +45,7 @@ const heldOn = (partitionId: string): number =>
 const scrape = async (): Promise<string> => (await t.request.get('/metrics')).text;
 const ACCEPTED = 'gateway_events_accepted_total{type="telemetry"}';
 const bufferedGauge = async (partitionId: string): Promise<number> =>
-  sampleValue(await scrape(), `gateway_buffered_events{partition="${partitionId}"}`);
+  sampleValue(await scrape(), `gateway_buffered_events{hub="telemetry",partition="${partitionId}"}`);
 
 const storedIds = (sensor: string): string[] =>
   storedEventsOf(emulator, sensor).map((event) => String(event.messageId));

@@ -53,14 +53,14 @@ describe('GET /metrics', () => {
     expect(delta('gateway_rate_limited_total{budget="events"}')).toBe(1);
 
     // Batches: every accepted event went out in some batch, each batch timed once.
-    expect(delta('gateway_batch_events_sum')).toBe(6);
+    expect(delta('gateway_batch_events_sum{hub="telemetry"}')).toBe(6);
     const batches = deltaSum('gateway_batches_sent_total');
     expect(batches).toBeGreaterThanOrEqual(1);
     expect(batches).toBeLessThanOrEqual(3);
-    expect(delta('gateway_batch_events_count')).toBe(batches);
-    expect(delta('gateway_batch_bytes_count')).toBe(batches);
-    expect(delta('gateway_send_duration_seconds_count')).toBe(batches);
-    expect(delta('gateway_batch_bytes_sum')).toBeGreaterThan(6 * 50);
+    expect(delta('gateway_batch_events_count{hub="telemetry"}')).toBe(batches);
+    expect(delta('gateway_batch_bytes_count{hub="telemetry"}')).toBe(batches);
+    expect(delta('gateway_send_duration_seconds_count{hub="telemetry"}')).toBe(batches);
+    expect(delta('gateway_batch_bytes_sum{hub="telemetry"}')).toBeGreaterThan(6 * 50);
     // Everything acknowledged: nothing left in the buffer.
     expect(sumOf(after, 'gateway_buffered_bytes')).toBe(0);
     expect(sumOf(after, 'gateway_buffered_events')).toBe(0);
@@ -95,6 +95,6 @@ describe('GET /metrics when sends fail', () => {
       sumOf(after, 'gateway_send_failed_events_total') - sumOf(before, 'gateway_send_failed_events_total'),
     ).toBe(1);
     // The code is the sink's (SDK error name), e.g. ServerBusyError.
-    expect(after).toMatch(/gateway_send_failures_total\{code="ServerBusyError"\} 1/);
+    expect(after).toMatch(/gateway_send_failures_total\{hub="telemetry",code="ServerBusyError"\} 1/);
   });
 });
