@@ -59,7 +59,10 @@ function parseJson(body: Buffer, maxEvents: number): ParsedEvent[] {
   const untrimmed = withoutBom(body);
   const bytes = trim(untrimmed, 0, untrimmed.length);
   // Counted (and refused past the cap) before anything is parsed.
-  const raws = bytes[0] === OPEN_BRACKET ? splitArray(bytes, maxEvents) : undefined;
+  const scan = bytes[0] === OPEN_BRACKET ? scanArray(bytes, maxEvents) : undefined;
+  const fast = parsePaddedJson(untrimmed, bytes, scan);
+  if (fast !== undefined) return fast;
+  const raws = scan?.parts;
   const text = untrimmed.toString('utf8'); // untrimmed, so error lines and columns match the body
   let value: unknown;
   try {
@@ -77,6 +80,40 @@ function parseJson(body: Buffer, maxEvents: number): ParsedEvent[] {
     'GW_ERR_BAD_REQUEST',
     'The body must be a JSON object (one event) or a JSON array of objects (a batch).',
   );
+}
+
+/**
+ * A body that is mostly padding (whitespace around its events) parsed event by event, so the
+ * padding is never turned into a string: a 1 MiB body holding 100 KiB of readings costs 100 KiB
+ * of strings, not 1 MiB more for the collector to find. Only for a well-formed shape (one object,
+ * or an array closed by its last byte with no empty element) whose every event parses; anything
+ * else returns undefined and the whole body is parsed, which names where it breaks.
+ */
+function parsePaddedJson(
+  untrimmed: Buffer,
+  bytes: Buffer,
+  scan: ArrayScan | undefined,
+): ParsedEvent[] | undefined {
+  const raws = scan === undefined ? [bytes] : scan.parts;
+  let kept = 0;
+  for (const raw of raws) kept += raw.length;
+  if (untrimmed.length - kept <= Math.max(COMPACT_MIN_WASTE, kept)) return undefined;
+  if (scan !== undefined && !(scan.closedAt === bytes.length - 1 && scan.wellFormed && raws.length > 0))
+    return undefined;
+  const events: ParsedEvent[] = new Array<ParsedEvent>(raws.length);
+  try {
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i] as Buffer;
+      events[i] = { value: JSON.parse(raw.toString('utf8')), raw };
+    }
+  } catch {
+    return undefined;
+  }
+  if (scan === undefined) {
+    const value = events[0]?.value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  }
+  return events;
 }
 
 function parseNdjson(body: Buffer, maxEvents: number): ParsedEvent[] {
@@ -131,14 +168,28 @@ function badJson(text: string, error: unknown, lineOffset: number, columnOffset:
 
 /**
  * Byte ranges of the top-level elements of a valid JSON array; throws `tooManyEvents` as soon as
- * an element past `maxEvents` begins. Inside strings only `"` and `\` matter; UTF-8 continuation
+ * an element past `maxEvents` begins. Inside strings only `"` and `\\` matter; UTF-8 continuation
  * bytes are never ASCII, so a byte scan is safe.
  */
 export function splitArray(bytes: Buffer, maxEvents = Number.POSITIVE_INFINITY): Buffer[] {
+  return scanArray(bytes, maxEvents).parts;
+}
+
+interface ArrayScan {
+  readonly parts: Buffer[];
+  /** Index of the byte that closed the outer array, -1 if none did. */
+  readonly closedAt: number;
+  /** No element was empty (`[,]`, `[{},]`, `[{},,{}]` are not). */
+  readonly wellFormed: boolean;
+}
+
+function scanArray(bytes: Buffer, maxEvents: number): ArrayScan {
   const parts: Buffer[] = [];
   let depth = 0;
   let inString = false;
   let start = -1;
+  let closedAt = -1;
+  let wellFormed = true;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
     if (inString) {
@@ -159,15 +210,19 @@ export function splitArray(bytes: Buffer, maxEvents = Number.POSITIVE_INFINITY):
       if (depth === 0) {
         const element = trim(bytes, start, i);
         if (element.length > 0) parts.push(element);
+        else if (parts.length > 0) wellFormed = false; // a trailing comma
+        if (closedAt === -1) closedAt = b === CLOSE_BRACKET ? i : -2;
         continue;
       }
     } else if (b === COMMA && depth === 1) {
       if (parts.length + 1 >= maxEvents) throw tooManyEvents(maxEvents);
-      parts.push(trim(bytes, start, i));
+      const element = trim(bytes, start, i);
+      if (element.length === 0) wellFormed = false;
+      parts.push(element);
       start = i + 1;
     }
   }
-  return parts;
+  return { parts, closedAt, wellFormed };
 }
 
 /**

@@ -4,6 +4,7 @@
  * URL is read from the "gateway listening" log line (PORT=0 picks a free port).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './harness';
@@ -23,6 +24,8 @@ export interface SpawnOptions {
   readonly detached?: boolean;
   /** Working directory (default the repository), e.g. one holding a `.env`. */
   readonly cwd?: string;
+  /** Node flags before the entry point, e.g. `npm start`'s GC flags (startFlags()). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** tsx by absolute URL, so the gateway can run from any working directory (`.env` tests). */
@@ -32,7 +35,8 @@ export function spawnGateway(
   env: Readonly<Record<string, string>>,
   options: SpawnOptions = {},
 ): SpawnedGateway {
-  const child = spawn(process.execPath, ['--import', TSX, resolve(REPO_ROOT, 'src/main.ts')], {
+  const args = [...(options.nodeFlags ?? []), '--import', TSX, resolve(REPO_ROOT, 'src/main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? REPO_ROOT,
     // Only what the test gives, plus PATH: the runner's own environment must not leak in.
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -59,4 +63,12 @@ export function spawnGateway(
   });
   listening.catch(() => undefined); // a test that only awaits `exited` must not see an unhandled rejection
   return { child, stdout: () => out, stderr: () => err, exited, listening };
+}
+
+/** The Node flags `npm start` runs the gateway with (package.json), so a test measures the same GC. */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
