@@ -141,7 +141,7 @@ export function createIngestHandler(options: IngestRouteOptions): IngestHandler 
       const format = bodyFormatOf(req.headers['content-type']);
       const encoding = bodyEncodingOf(req.headers['content-encoding']);
       const receivedAt = now().toISOString();
-      readBody(req, encoding, bodyLimits, bodyBudget)
+      readBody(req, encoding, bodyLimits, bodyBudget, format)
         .then((body) => {
           let parsed: ParsedEvent[];
           try {

@@ -6,12 +6,16 @@
  * body of `[{},{},…]` costs a short scan, not a parse of 350k objects. Within the cap the body is
  * parsed once with `JSON.parse`. NDJSON is counted the same way, then one parse a line.
  *
+ * A gzip body arrives with long whitespace runs between its events already collapsed
+ * (collapse-padding.ts); a 400 for it is reported against the body rebuilt as sent.
+ *
  * The events' bytes are views of the body. When they are a small part of the memory the body
  * holds (padding, indentation, a gzip output buffer), they are copied out into one buffer of
  * their own size, so what waits for the hub is what the buffer cap is charged for.
  * Pure; throws `GatewayError` (400) naming line, column and position on malformed input.
  */
 import { GatewayError } from '../errors';
+import { expandPadding, hasDroppedPadding } from './collapse-padding';
 import { lineAndColumn, locateJsonError } from './json-error-location';
 
 export type BodyFormat = 'json' | 'ndjson';
@@ -41,7 +45,15 @@ const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
 export function parseBody(body: Buffer, format: BodyFormat, maxEvents = DEFAULT_MAX_EVENTS): ParsedEvent[] {
-  const events = format === 'json' ? parseJson(body, maxEvents) : parseNdjson(body, maxEvents);
+  let events: ParsedEvent[];
+  try {
+    events = format === 'json' ? parseJson(body, maxEvents) : parseNdjson(body, maxEvents);
+  } catch (error) {
+    // Positions name the body as sent: report from one rebuilt with its padding's place and lines.
+    if (error instanceof GatewayError && error.code === 'GW_ERR_BAD_JSON' && hasDroppedPadding(body))
+      return parseBody(expandPadding(body), format, maxEvents);
+    throw error;
+  }
   if (events.length === 0) throw new GatewayError('GW_ERR_BAD_REQUEST', 'The body holds no events.');
   return compact(events, body);
 }
@@ -59,10 +71,7 @@ function parseJson(body: Buffer, maxEvents: number): ParsedEvent[] {
   const untrimmed = withoutBom(body);
   const bytes = trim(untrimmed, 0, untrimmed.length);
   // Counted (and refused past the cap) before anything is parsed.
-  const scan = bytes[0] === OPEN_BRACKET ? scanArray(bytes, maxEvents) : undefined;
-  const fast = parsePaddedJson(untrimmed, bytes, scan);
-  if (fast !== undefined) return fast;
-  const raws = scan?.parts;
+  const raws = bytes[0] === OPEN_BRACKET ? splitArray(bytes, maxEvents) : undefined;
   const text = untrimmed.toString('utf8'); // untrimmed, so error lines and columns match the body
   let value: unknown;
   try {
@@ -80,40 +89,6 @@ function parseJson(body: Buffer, maxEvents: number): ParsedEvent[] {
     'GW_ERR_BAD_REQUEST',
     'The body must be a JSON object (one event) or a JSON array of objects (a batch).',
   );
-}
-
-/**
- * A body that is mostly padding (whitespace around its events) parsed event by event, so the
- * padding is never turned into a string: a 1 MiB body holding 100 KiB of readings costs 100 KiB
- * of strings, not 1 MiB more for the collector to find. Only for a well-formed shape (one object,
- * or an array closed by its last byte with no empty element) whose every event parses; anything
- * else returns undefined and the whole body is parsed, which names where it breaks.
- */
-function parsePaddedJson(
-  untrimmed: Buffer,
-  bytes: Buffer,
-  scan: ArrayScan | undefined,
-): ParsedEvent[] | undefined {
-  const raws = scan === undefined ? [bytes] : scan.parts;
-  let kept = 0;
-  for (const raw of raws) kept += raw.length;
-  if (untrimmed.length - kept <= Math.max(COMPACT_MIN_WASTE, kept)) return undefined;
-  if (scan !== undefined && !(scan.closedAt === bytes.length - 1 && scan.wellFormed && raws.length > 0))
-    return undefined;
-  const events: ParsedEvent[] = new Array<ParsedEvent>(raws.length);
-  try {
-    for (let i = 0; i < raws.length; i++) {
-      const raw = raws[i] as Buffer;
-      events[i] = { value: JSON.parse(raw.toString('utf8')), raw };
-    }
-  } catch {
-    return undefined;
-  }
-  if (scan === undefined) {
-    const value = events[0]?.value;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  }
-  return events;
 }
 
 function parseNdjson(body: Buffer, maxEvents: number): ParsedEvent[] {
@@ -168,28 +143,14 @@ function badJson(text: string, error: unknown, lineOffset: number, columnOffset:
 
 /**
  * Byte ranges of the top-level elements of a valid JSON array; throws `tooManyEvents` as soon as
- * an element past `maxEvents` begins. Inside strings only `"` and `\\` matter; UTF-8 continuation
+ * an element past `maxEvents` begins. Inside strings only `"` and `\` matter; UTF-8 continuation
  * bytes are never ASCII, so a byte scan is safe.
  */
 export function splitArray(bytes: Buffer, maxEvents = Number.POSITIVE_INFINITY): Buffer[] {
-  return scanArray(bytes, maxEvents).parts;
-}
-
-interface ArrayScan {
-  readonly parts: Buffer[];
-  /** Index of the byte that closed the outer array, -1 if none did. */
-  readonly closedAt: number;
-  /** No element was empty (`[,]`, `[{},]`, `[{},,{}]` are not). */
-  readonly wellFormed: boolean;
-}
-
-function scanArray(bytes: Buffer, maxEvents: number): ArrayScan {
   const parts: Buffer[] = [];
   let depth = 0;
   let inString = false;
   let start = -1;
-  let closedAt = -1;
-  let wellFormed = true;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
     if (inString) {
@@ -210,19 +171,15 @@ function scanArray(bytes: Buffer, maxEvents: number): ArrayScan {
       if (depth === 0) {
         const element = trim(bytes, start, i);
         if (element.length > 0) parts.push(element);
-        else if (parts.length > 0) wellFormed = false; // a trailing comma
-        if (closedAt === -1) closedAt = b === CLOSE_BRACKET ? i : -2;
         continue;
       }
     } else if (b === COMMA && depth === 1) {
       if (parts.length + 1 >= maxEvents) throw tooManyEvents(maxEvents);
-      const element = trim(bytes, start, i);
-      if (element.length === 0) wellFormed = false;
-      parts.push(element);
+      parts.push(trim(bytes, start, i));
       start = i + 1;
     }
   }
-  return { parts, closedAt, wellFormed };
+  return parts;
 }
 
 /**
