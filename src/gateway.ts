@@ -193,6 +193,18 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         ...metrics.batcherObserverFor(hubName),
         sendRetried: (partitionId, code) => faultMetrics.sendRetried(partitionId, code),
         hubStateChanged: (health, previous) => logHubState(logger, health, previous),
+        partitionMapChanged: (previous, next, handovers) =>
+          logger.info(
+            { previousPartitionCount: previous.length, partitionCount: next.length, handovers },
+            `event hub partition count changed: ${previous.length} → ${next.length}`,
+          ),
+        handoverFinished: (partitionId, held, ms) => {
+          faultMetrics.handoverFinished(partitionId, held, ms);
+          logger.info(
+            { partitionId, heldReadings: held, waitedMs: Math.round(ms) },
+            'partition handover finished: readings of keys that moved are sent to their new partitions',
+          );
+        },
       },
       meteringObserver(meter, hubName, () => sink.maxMessageSize),
     ),

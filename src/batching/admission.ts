@@ -11,6 +11,7 @@ import { GatewayError } from '../errors';
 import type { Sink } from '../sink/types';
 import { eventFootprint } from './event-footprint';
 import type { PartitionChannel } from './partition-channel';
+import type { PartitionHandover } from './partition-handover';
 import type { TicketLedger } from './ticket-ledger';
 import type { OutgoingEvent } from './types';
 
@@ -65,7 +66,11 @@ export class Admission {
    * overdue. Per partition: a stalled partition refuses readings for itself while every other one
    * keeps taking them (the byte cap stays global: it bounds the process's memory).
    */
-  admit(bytes: number, channels: readonly PartitionChannel[]): void {
+  admit(
+    bytes: number,
+    channels: readonly PartitionChannel[],
+    handovers?: readonly (PartitionHandover | undefined)[],
+  ): void {
     if (this.ledger.bytes + bytes > this.maxBufferedBytes) throw this.full('The gateway buffer is full');
     if (this.ledger.events === 0 || this.maxQueueDelayMs === Number.POSITIVE_INFINITY) return;
     const oldestAllowed = this.clock() - this.maxQueueDelayMs;
@@ -75,6 +80,13 @@ export class Admission {
       last = channel;
       if (channel.oldestWaitingAt() < oldestAllowed)
         throw this.full(`Partition ${channel.id} is not keeping up`, channel.id);
+    }
+    if (handovers === undefined) return;
+    // A moving key's reading waits for its old partition too: refused while that one is overdue.
+    for (const handover of handovers) {
+      const source = handover?.source;
+      if (source !== undefined && source.oldestWaitingAt() < oldestAllowed)
+        throw this.full(`Partition ${source.id} is not keeping up`, source.id);
     }
   }
 

@@ -17,6 +17,7 @@ import { HubMonitor } from './hub-monitor';
 import { eventLoopGauge, type LoadGauge } from './loop-load';
 import { observeSafely } from './observe-safely';
 import { PartitionDirectory } from './partition-directory';
+import type { PartitionHandover } from './partition-handover';
 import { LOCAL_PARTITION_MAP, type PartitionMap } from './partition-map';
 import type { ChannelEntry, ChannelHost, PartitionChannel } from './partition-channel';
 import { EntryState, PendingTicket } from './pending-ticket';
@@ -119,7 +120,17 @@ class FlushingBatcher implements Batcher, ChannelHost {
     // One listener per in-flight send and retry wait; many partitions would trip the default of 10.
     setMaxListeners(0, this.signal);
 
-    this.directory = new PartitionDirectory(this);
+    const observer = this.observer;
+    this.directory = new PartitionDirectory(this, {
+      mapChanged: (previous, next, handovers) => {
+        if (observer.partitionMapChanged !== undefined)
+          observeSafely(() => observer.partitionMapChanged?.(previous, next, handovers));
+      },
+      handoverFinished: (partitionId, held, ms) => {
+        if (observer.handoverFinished !== undefined)
+          observeSafely(() => observer.handoverFinished?.(partitionId, held, ms));
+      },
+    });
     this.monitor = new HubMonitor(this, this.directory, partitionRefreshMs);
     this.partitionMap = options.partitionMap ?? LOCAL_PARTITION_MAP;
     // Ids agreed from another worker's read are routed with at once, not at the next own read.
@@ -217,7 +228,13 @@ class FlushingBatcher implements Batcher, ChannelHost {
     const sizes = new Array<number>(count);
     const channels = new Array<PartitionChannel>(count);
     for (let i = 0; i < count; i++) channels[i] = directory.channelFor(events[i]!.partitionKey);
-    this.admission.admit(this.admission.measure(events, sizes), channels);
+    // Only while keys that moved wait for their old partitions (after a change of partition count).
+    let handovers: (PartitionHandover | undefined)[] | undefined;
+    if (directory.handingOver) {
+      handovers = new Array<PartitionHandover | undefined>(count);
+      for (let i = 0; i < count; i++) handovers[i] = directory.handoverFor(events[i]!.partitionKey);
+    }
+    this.admission.admit(this.admission.measure(events, sizes), channels, handovers);
 
     const ledger = this.ledger;
     const ticket = new PendingTicket<PartitionChannel>(ledger, count);
@@ -225,11 +242,21 @@ class FlushingBatcher implements Batcher, ChannelHost {
     for (let i = 0; i < count; i++) {
       const event = events[i]!;
       const channel = channels[i]!;
-      const entry: ChannelEntry = { event, ticket, channel, bytes: sizes[i]!, at, state: EntryState.Queued };
+      const entry: ChannelEntry = {
+        event,
+        ticket,
+        channel,
+        bytes: sizes[i]!,
+        at,
+        ordinal: 0,
+        state: EntryState.Queued,
+      };
       ticket.partitionIds[i] = channel.id;
       ticket.entries[i] = entry;
       ledger.hold(entry);
-      channel.add(entry);
+      const handover = handovers?.[i];
+      if (handover === undefined) channel.add(entry);
+      else handover.hold(entry);
       if (ticket.settled) break; // an event did not fit into an empty batch; the ticket was withdrawn
     }
     ledger.kickTouched();
@@ -347,6 +374,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
       channel.dispose();
       for (const entry of channel.pendingEntries()) entry.ticket.fail(reason);
     }
+    for (const entry of this.directory.heldEntries()) entry.ticket.fail(reason);
     if (this.active > 0) await new Promise<void>((resolve) => (this.idleWaiter = resolve));
     this.idleWaiter = undefined;
     for (const channel of this.directory.all()) channel.dispose();

@@ -16,6 +16,7 @@
 import { SinkError, type Sink, type SinkBatch } from '../sink/types';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { LoadHold } from './load-hold';
+import type { PartitionHandover } from './partition-handover';
 import { PartitionHealthTrack } from './partition-health';
 import type { LoadGauge } from './loop-load';
 import { EntryState, type Entry } from './pending-ticket';
@@ -70,6 +71,10 @@ export class PartitionChannel {
   mark = 0;
   /** Whether this partition's sends get answers (for readiness and metrics). */
   readonly health = new PartitionHealthTrack();
+  /** Entries taken so far; the next one's ordinal. */
+  taken = 0;
+  /** While keys leaving this partition wait for what it held when the partition map changed. */
+  handover: PartitionHandover | null = null;
   private readonly host: ChannelHost;
   private queue: ChannelEntry[] = [];
   private head = 0;
@@ -107,6 +112,12 @@ export class PartitionChannel {
   add(entry: ChannelEntry): void {
     this.stats.bytes += entry.bytes;
     this.stats.events++;
+    this.takeCounted(entry);
+  }
+
+  /** Takes an entry already counted in `stats` (one a partition handover held for this channel). */
+  takeCounted(entry: ChannelEntry): void {
+    entry.ordinal = this.taken++;
     const open = this.open;
     if (this.head === this.queue.length && open !== null && !open.full && this.place(open, entry)) return;
     this.queue.push(entry);

@@ -27,6 +27,11 @@ export interface Entry<C = unknown> {
   readonly bytes: number;
   /** Clock reading at enqueue; the linger time of a batch counts from its first entry's. */
   readonly at: number;
+  /**
+   * Its place in its channel's FIFO (assigned when the channel takes it), so a partition handover
+   * can tell the entries a channel held when the partition map changed from later ones.
+   */
+  ordinal: number;
   state: EntryState;
 }
 

@@ -141,6 +141,8 @@ export class TicketLedger implements TicketOwner<PartitionChannel> {
     channel.stats.events--;
     this.bytes -= entry.bytes;
     this.events--;
+    const handover = channel.handover;
+    if (handover !== null) handover.released(entry);
     if (channel.mark !== this.markGeneration) {
       channel.mark = this.markGeneration;
       this.touched.push(channel);

@@ -108,6 +108,13 @@ export interface BatcherObserver {
   sendRetried?(partitionId: string, code: string, retry: number): void;
   /** The hub's health changed state (checked every healthIntervalMs); for the one log line per change. */
   hubStateChanged?(health: HubHealth, previous: HubHealth['state']): void;
+  /**
+   * The partition ids routed with changed (the hub's count grew); `handovers` old partitions held
+   * readings, so the keys leaving them wait until they have answered for those.
+   */
+  partitionMapChanged?(previous: readonly string[], next: readonly string[], handovers: number): void;
+  /** Partition `partitionId` answered for what it held at the change; `held` readings had waited `ms`. */
+  handoverFinished?(partitionId: string, held: number, ms: number): void;
   /** After each change (at most once per partition per enqueue call), the partition's totals. */
   buffered?(partitionId: string, bytes: number, events: number): void;
 }

@@ -4,7 +4,7 @@
  * long its oldest waiting reading has waited (read from the batcher at scrape time, so a stuck
  * partition shows its growing age even when nothing else happens).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PartitionHealth } from '../batching/types';
 import type { SinkObserver } from '../sink/types';
 
@@ -15,6 +15,8 @@ export interface FaultMetrics {
   watch(partitions: () => readonly PartitionHealth[]): void;
   /** A log line could not be written (broken stdout) and was dropped. */
   logLineDropped(): void;
+  /** After a change of partition count, `held` readings of moving keys waited for `partitionId`. */
+  handoverFinished(partitionId: string, held: number, ms: number): void;
 }
 
 export function createFaultMetrics(registry: Registry, prefix = 'gateway_'): FaultMetrics {
@@ -45,6 +47,18 @@ export function createFaultMetrics(registry: Registry, prefix = 'gateway_'): Fau
   const dropped = new Counter({
     name: `${prefix}log_lines_dropped_total`,
     help: 'Log lines dropped because the log destination could not take them (e.g. a broken pipe).',
+    registers,
+  });
+  const handoverHeld = new Counter({
+    name: `${prefix}partition_handover_held_events_total`,
+    help: 'Readings of keys that moved to another partition (the hub gained partitions) held until their old partition had answered for what it held, by old partition.',
+    labelNames: ['partition'] as const,
+    registers,
+  });
+  const handoverSeconds = new Histogram({
+    name: `${prefix}partition_handover_seconds`,
+    help: 'Time from a change of partition count until an old partition had answered for what it held (moving keys wait that long).',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
   let source: () => readonly PartitionHealth[] = () => [];
@@ -88,6 +102,10 @@ export function createFaultMetrics(registry: Registry, prefix = 'gateway_'): Fau
     },
     logLineDropped() {
       dropped.inc();
+    },
+    handoverFinished(partitionId, held, ms) {
+      if (held > 0) handoverHeld.labels(partitionId).inc(held);
+      handoverSeconds.observe(ms / 1000);
     },
   };
 }
