@@ -451,14 +451,20 @@ describe('POST /v1/events/{type} against the contract', () => {
   });
 
   it('when a key spends its events budget, then 429 with Retry-After and RateLimit headers', async () => {
-    // The budget counts readings, refused ones too: three bodies of 1000 invalid readings spend it.
-    const invalid = `[${Array(1000).fill('{}').join(',')}]`;
-    for (let i = 0; i < EVENTS_PER_MINUTE / 1000; i++) {
-      const res = await postEvents('telemetry', noisyEvents).type('application/json').send(invalid);
-      expect(res.status).toBe(422);
-    }
+    // The budget counts readings, refused ones too: bodies of invalid readings spend it.
+    const invalid = (n: number) => `[${Array(n).fill('{}').join(',')}]`;
+    const send = (n: number) =>
+      postEvents('telemetry', noisyEvents).type('application/json').send(invalid(n));
+    for (const n of [1000, 1000, EVENTS_PER_MINUTE - 2500]) expect((await send(n)).status).toBe(422);
+    // 500 left: a body of 1000 is refused whole (its arrival spends one), saying what is left.
+    const tooMany = await send(1000);
+    expect(tooMany.status).toBe(429);
+    expect(tooMany.headers.ratelimit).toMatch(/remaining=499,/);
+    expectDocumented(tooMany, EVENTS, 'post');
+    expect((await send(499)).status).toBe(422);
     const limited = await postEvents('telemetry', noisyEvents).send(reading(uniqueSensorId('contract')));
     expect(limited.status).toBe(429);
+    expect(limited.headers.ratelimit).toMatch(/remaining=0,/);
     expectDocumented(limited, EVENTS, 'post');
   });
 
