@@ -5,6 +5,9 @@ describe('bodyFormatOf', () => {
     expect(bodyFormatOf('application/json')).toBe('json');
     expect(bodyFormatOf('Application/JSON; charset="UTF-8"')).toBe('json');
     expect(bodyFormatOf('application/x-ndjson')).toBe('ndjson');
+    expect(bodyFormatOf('application/json; charset=utf-8')).toBe('json');
+    expect(bodyFormatOf('application/x-ndjson; charset=utf-8')).toBe('ndjson');
+    expect(bodyFormatOf(' application/json ; charset=utf-8')).toBe('json');
   });
 
   it('when anything else, then 415', () => {

@@ -15,8 +15,18 @@ const FORMATS: ReadonlyMap<string, BodyFormat> = new Map([
   ['application/x-ndjson', 'ndjson'],
 ]);
 
+/** What devices send nearly always, spelled exactly so: decided by one lookup, no parsing. */
+const EXACT_FORMATS: ReadonlyMap<string, BodyFormat> = new Map([
+  ['application/json', 'json'],
+  ['application/x-ndjson', 'ndjson'],
+  ['application/json; charset=utf-8', 'json'],
+  ['application/x-ndjson; charset=utf-8', 'ndjson'],
+]);
+
 export function bodyFormatOf(contentType: string | undefined): BodyFormat {
   if (contentType !== undefined) {
+    const exact = EXACT_FORMATS.get(contentType);
+    if (exact !== undefined) return exact;
     const [mediaType = '', ...parameters] = contentType.split(';');
     const format = FORMATS.get(mediaType.trim().toLowerCase());
     const charsetOk = parameters.every((parameter) => {
