@@ -37,17 +37,23 @@ class SecondRing {
   private readonly stamps = new Float64Array(HORIZON_SECONDS).fill(-1);
   private readonly values: Float64Array;
   constructor(private readonly width: number) {
+    if (width < 1 || width > 4) throw new RangeError(`width must be 1 to 4, got ${width}`);
     this.values = new Float64Array(HORIZON_SECONDS * width);
   }
 
-  add(second: number, ...amounts: number[]): void {
+  /** Up to four amounts as parameters, not an array: this runs once per acknowledged request. */
+  add(second: number, a: number, b = 0, c = 0, d = 0): void {
     const slot = second % HORIZON_SECONDS;
     const base = slot * this.width;
+    const values = this.values;
     if (this.stamps[slot] !== second) {
       this.stamps[slot] = second;
-      this.values.fill(0, base, base + this.width);
+      values.fill(0, base, base + this.width);
     }
-    for (let i = 0; i < this.width; i++) this.values[base + i]! += amounts[i] ?? 0;
+    values[base]! += a;
+    if (this.width > 1) values[base + 1]! += b;
+    if (this.width > 2) values[base + 2]! += c;
+    if (this.width > 3) values[base + 3]! += d;
   }
 
   rows(nowSecond: number): SecondRow[] {

@@ -8,6 +8,8 @@ import { eventFootprint } from '../batching/event-footprint';
 import type { Batcher, BatcherObserver, OutgoingEvent } from '../batching/types';
 import type { IngressMeter } from './ingress-meter';
 
+const ignore = (): void => undefined;
+
 /** The SDK's code for a throttled request (translated by the sink). */
 const SERVER_BUSY = 'ServerBusyError';
 
@@ -24,10 +26,7 @@ export function meteredBatcher(batcher: IngestBatcher, meter: IngressMeter, hub:
   return {
     enqueue(events) {
       const ticket = batcher.enqueue(events);
-      ticket.acknowledged.then(
-        () => record(events),
-        () => undefined,
-      );
+      ticket.acknowledged.then(() => record(events), ignore);
       return ticket;
     },
     placement: (keys) => batcher.placement(keys),
