@@ -50,18 +50,27 @@ export function meteringObserver(
   };
 }
 
-/** Every observer hears every call (whatever hooks the batcher's observer has). */
+/**
+ * Every observer hears every call (whatever hooks the batcher's observer has). A hook only one of
+ * them has is that hook itself, and a shared one passes its (at most four) arguments on as they
+ * are: `buffered` runs on every enqueue and acknowledgement, so no array per call.
+ */
 export function bothObservers(first: BatcherObserver, second: BatcherObserver): BatcherObserver {
-  type Hook = (...args: unknown[]) => void;
+  type Hook = (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
   const a = first as Record<string, Hook | undefined>;
   const b = second as Record<string, Hook | undefined>;
   const both: Record<string, Hook> = {};
   for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const x = a[name];
     const y = b[name];
-    both[name] = (...args) => {
-      x?.(...args);
-      y?.(...args);
+    if (x === undefined || y === undefined) {
+      const only = x ?? y;
+      if (only !== undefined) both[name] = (p, q, r, s) => only(p, q, r, s);
+      continue;
+    }
+    both[name] = (p, q, r, s) => {
+      x(p, q, r, s);
+      y(p, q, r, s);
     };
   }
   return both;
