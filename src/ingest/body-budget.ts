@@ -4,10 +4,12 @@
  * 300 gzip bodies of 1 KB that each inflate to 1 MiB are decompressed side by side, and the
  * process holds 300 MiB that no gauge shows.
  *
- * A read takes a hold and grows it to the most its body can still become (its Content-Length, or
- * for gzip that times the inflation-ratio bound, never past MAX_BODY_BYTES) before the bytes
- * arrive; when bodies in reading plus buffered events would pass the cap, the read is refused with
- * 503 and Retry-After, as the batcher refuses events. A hold lives only while its body is read:
+ * A read holds the most the bytes it received can become (for gzip, those bytes times the
+ * inflation-ratio bound, never past MAX_BODY_BYTES), grown as they arrive: a client that stalls
+ * holds what it sent, not what its Content-Length promised. When bodies in reading plus buffered
+ * events would pass the cap, the read is refused with 503 and Retry-After, as the batcher refuses
+ * events; a body whose Content-Length could not fit even now is refused before it is read
+ * (`check`, which holds nothing). A hold lives only while its body is read:
  * parsing and enqueueing follow synchronously, and from then on the batcher charges the events.
  */
 import { GatewayError } from '../errors';
@@ -20,8 +22,10 @@ export interface BodyBudget {
 }
 
 export interface BodyHold {
-  /** Grows the hold to `bytes` (a smaller value changes nothing); throws GW_ERR_BUFFER_FULL past the cap. */
-  growTo(bytes: number): void;
+  /** Sets the hold to `bytes`; throws GW_ERR_BUFFER_FULL when growing it would pass the cap. */
+  resize(bytes: number): void;
+  /** Throws GW_ERR_BUFFER_FULL if a hold of `bytes` would not fit now (holds nothing). */
+  check(bytes: number): void;
   /** Gives the bytes back. Idempotent. */
   release(): void;
 }
@@ -47,17 +51,21 @@ export function createBodyBudget(options: BodyBudgetOptions): BodyBudget {
     hold(): BodyHold {
       let mine = 0;
       let released = false;
+      const full = (): GatewayError =>
+        new GatewayError(
+          'GW_ERR_BUFFER_FULL',
+          'The gateway holds as many request bodies and events as its memory cap allows; retry shortly.',
+          { retryAfterSeconds },
+        );
       return {
-        growTo(bytes) {
-          if (released || bytes <= mine) return;
-          if (held - mine + bytes + bufferedBytes() > maxBytes)
-            throw new GatewayError(
-              'GW_ERR_BUFFER_FULL',
-              'The gateway holds as many request bodies and events as its memory cap allows; retry shortly.',
-              { retryAfterSeconds },
-            );
+        resize(bytes) {
+          if (released) return;
+          if (bytes > mine && held - mine + bytes + bufferedBytes() > maxBytes) throw full();
           held += bytes - mine;
           mine = bytes;
+        },
+        check(bytes) {
+          if (held - mine + bytes + bufferedBytes() > maxBytes) throw full();
         },
         release() {
           if (released) return;
@@ -73,5 +81,5 @@ export function createBodyBudget(options: BodyBudgetOptions): BodyBudget {
 /** For callers with no cap (unit tests, `createApp` without a batcher cap). */
 export const UNBOUNDED_BODY_BUDGET: BodyBudget = {
   heldBytes: 0,
-  hold: () => ({ growTo: () => undefined, release: () => undefined }),
+  hold: () => ({ resize: () => undefined, check: () => undefined, release: () => undefined }),
 };

@@ -4,8 +4,9 @@
  *    gunzip, so a gzip bomb is stopped one chunk past the limit instead of inflating into memory;
  *  - the inflation ratio: gzip output may not outgrow the compressed bytes received by more than
  *    `maxInflationRatio` (telemetry compresses 5–50×; `[{},{},…]` and padding, about 1000×);
- *  - the memory budget (body-budget.ts): the most the body can still become is held before it
- *    arrives, so bodies being read and events waiting for the hub share MAX_BUFFERED_BYTES.
+ *  - the memory budget (body-budget.ts): a read holds the most the bytes it received can become,
+ *    so bodies being read and events waiting for the hub share MAX_BUFFERED_BYTES; a body whose
+ *    Content-Length could not fit now is refused before it is read.
  * Gzip output goes through collapse-padding.ts as it arrives: whitespace padding between events
  * is dropped chunk by chunk instead of living, inflated, for the whole read.
  */
@@ -29,6 +30,9 @@ export interface BodyLimits {
  * gzip of one short reading inflates to more than itself) is never refused for its ratio.
  */
 const INFLATION_FLOOR_BYTES = 16 * 1024;
+
+/** Gzip output chunks of 64 KiB: a 1 MiB body in 16 round trips to the zlib thread instead of 64. */
+const GUNZIP_CHUNK_BYTES = 64 * 1024;
 
 export function tooLarge(limit: number): GatewayError {
   return new GatewayError('GW_ERR_BODY_TOO_LARGE', `The body exceeds the limit of ${limit} bytes.`, {
@@ -65,7 +69,7 @@ export function readBody(
       gzip ? Math.min(limit, Math.max(INFLATION_FLOOR_BYTES, wire * ratio)) : wire;
     const hold = budget.hold();
     try {
-      if (Number.isFinite(declared)) hold.growTo(bound(declared));
+      if (Number.isFinite(declared)) hold.check(bound(declared));
     } catch (error) {
       hold.release();
       reject(error instanceof Error ? error : new Error(String(error)));
@@ -75,9 +79,14 @@ export function readBody(
     let wireBytes = 0;
     let bodyBytes = 0;
     let done = false;
-    // 64 KiB output chunks: a 1 MiB body in 16 round trips to the zlib thread instead of 64.
-    const gunzip = gzip ? createGunzip({ chunkSize: 64 * 1024 }) : undefined;
+    const gunzip = gzip ? createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }) : undefined;
     const collapser = gzip && format !== undefined ? createPaddingCollapser(format) : undefined;
+    /**
+     * What the read holds: the most the bytes received so far can become. Taken as they arrive,
+     * not from Content-Length up front: a client that stalls holds what it sent, not what it
+     * promised (16 stalled uploads would otherwise hold a 16 MiB cap for the request timeout).
+     */
+    const holding = (): number => bound(wireBytes);
 
     const finish = (error: Error | undefined): void => {
       if (done) return;
@@ -114,7 +123,7 @@ export function readBody(
         return;
       }
       try {
-        hold.growTo(bound(wireBytes));
+        hold.resize(holding());
       } catch (error) {
         finish(error as Error);
         return;
