@@ -82,6 +82,14 @@ function boundChildren<C>(bind: (values: readonly string[]) => C, cap: number): 
   };
 }
 
+/** The latest buffer report of one partition of one hub. */
+interface BufferReport {
+  readonly hub: string;
+  readonly partition: string;
+  bytes: number;
+  events: number;
+}
+
 export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const prefix = options.prefix ?? 'gateway_';
   const cap = options.maxLabelValues ?? 200;
@@ -108,17 +116,27 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     labelNames: ['type', 'reason'] as const,
     registers,
   });
-  const bufferedBytes = new Gauge({
+  // The batchers report their buffers after every enqueue and acknowledgement, and a gauge's
+  // `set` hashes its labels each time; so a report only updates `buffers`, and the gauges are set
+  // from it when scraped (`collect`).
+  const buffers: BufferReport[] = [];
+  new Gauge({
     name: `${prefix}buffered_bytes`,
     help: 'Bytes of events waiting in the batcher, by hub and partition.',
     labelNames: ['hub', 'partition'] as const,
     registers,
+    collect() {
+      for (const b of buffers) this.set({ hub: b.hub, partition: b.partition }, b.bytes);
+    },
   });
-  const bufferedEvents = new Gauge({
+  new Gauge({
     name: `${prefix}buffered_events`,
     help: 'Events waiting in the batcher, by hub and partition.',
     labelNames: ['hub', 'partition'] as const,
     registers,
+    collect() {
+      for (const b of buffers) this.set({ hub: b.hub, partition: b.partition }, b.events);
+    },
   });
   const batchesSent = new Counter({
     name: `${prefix}batches_sent_total`,
@@ -224,8 +242,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   // One observer per hub the gateway sends to (the event hub, the dead-letter hub), each with its
   // children bound once: a batcher's hooks stay one Map lookup and one increment.
   const batcherObserverFor = (hub: string): MetricsBatcherObserver => {
-    const bytesChild = boundChildren(([p]) => bufferedBytes.labels(hub, p ?? ''), Infinity);
-    const eventsChild = boundChildren(([p]) => bufferedEvents.labels(hub, p ?? ''), Infinity);
+    const reports = new Map<string, BufferReport>();
     const batchesChild = boundChildren(([p]) => batchesSent.labels(hub, p ?? ''), Infinity);
     const failuresChild = boundChildren(([c]) => sendFailures.labels(hub, c ?? ''), Infinity);
     const failedEventsChild = boundChildren(([c]) => sendFailedEvents.labels(hub, c ?? ''), Infinity);
@@ -244,8 +261,15 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
         failedEventsChild(code).inc(events);
       },
       buffered(partitionId, bytes, events) {
-        bytesChild(partitionId).set(bytes);
-        eventsChild(partitionId).set(events);
+        const report = reports.get(partitionId);
+        if (report !== undefined) {
+          report.bytes = bytes;
+          report.events = events;
+          return;
+        }
+        const first: BufferReport = { hub, partition: partitionId, bytes, events };
+        reports.set(partitionId, first);
+        buffers.push(first);
       },
     };
   };
