@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import { authenticate, createKeyStore, hashApiKey, type ApiKeyEntry } from '../auth';
 import { errorHandler } from './error-handler';
+import { MemoryChargeStore } from './rate-limit-charge';
 import {
   authFailureLimit,
   createRateLimit,
@@ -120,5 +121,32 @@ describe('createRateLimit', () => {
     await request(app).post('/v1/events').expect(429);
     await request(app).post('/v1/events').set('X-API-Key', QUIET).expect(202);
     expect(limited).toEqual(['auth', 'auth']);
+  });
+});
+
+describe('admitEvents', () => {
+  /** An events store that counts arrivals in memory and whose multi-hit charge fails. */
+  function failingChargeStore(): MemoryChargeStore {
+    const store = new MemoryChargeStore();
+    store.charge = () => Promise.reject(new Error('store went away'));
+    return store;
+  }
+
+  it('when the charge of a counted request fails, then the readings pass and it is reported unenforced', async () => {
+    const unenforced: string[] = [];
+    const rl = createRateLimits(
+      { eventsPerMinute: 5, tokensPerMinute: 0, authFailuresPerMinute: 0, windowMs: 60_000 },
+      undefined,
+      (budget) => (budget === 'events' ? failingChargeStore() : new MemoryChargeStore()),
+      (budget) => unenforced.push(budget),
+    );
+    const store = createKeyStore([entry('noisy', NOISY)]);
+    const app = express();
+    app.post('/v1/events', authenticate(store), rl.events!, (req, res, next) => {
+      Promise.resolve(rl.admitEvents(req, res, 100)).then(() => res.status(202).end(), next);
+    });
+    app.use(errorHandler);
+    await request(app).post('/v1/events').set('X-API-Key', NOISY).expect(202);
+    expect(unenforced).toEqual(['events']);
   });
 });

@@ -180,11 +180,9 @@ function admitTo(charges: EventCharges): RateLimits['admitEvents'] {
     }
     return charge.then(
       (result) => settle(res, readings, result),
-      (error: unknown) => {
-        // Fail open, as the limiter does: a budget never turns into a 5xx.
-        if (error instanceof GatewayError) throw error;
-        onUnenforced?.('events');
-      },
+      // The store failed (it logs and reports its state): fail open, as the limiter does, since a
+      // budget never turns into a 5xx.
+      () => onUnenforced?.('events'),
     );
   };
 }
