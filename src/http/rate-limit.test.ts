@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import { authenticate, createKeyStore, hashApiKey, type ApiKeyEntry } from '../auth';
 import { errorHandler } from './error-handler';
-import { MemoryChargeStore } from './rate-limit-charge';
+import { MemoryChargeStore, type ChargeableStore } from './rate-limit-charge';
 import {
   authFailureLimit,
   createRateLimit,
@@ -126,8 +126,8 @@ describe('createRateLimit', () => {
 
 describe('admitEvents', () => {
   /** An events store that counts arrivals in memory and whose multi-hit charge fails. */
-  function failingChargeStore(): MemoryChargeStore {
-    const store = new MemoryChargeStore();
+  function failingChargeStore(): ChargeableStore {
+    const store: ChargeableStore = new MemoryChargeStore();
     store.charge = () => Promise.reject(new Error('store went away'));
     return store;
   }
