@@ -34,7 +34,7 @@ import { createBodyBudget } from './ingest/body-budget';
 import { loadEventTypes, type EventTypeRegistry } from './ingest/event-types';
 import type { MetricsExposition } from './observability/cluster-metrics';
 import { createFaultMetrics } from './observability/fault-metrics';
-import { createLogger, type Logger } from './observability/logger';
+import { createLogger, droppedLogLines, type Logger } from './observability/logger';
 import { createMetrics, type GatewayMetrics } from './observability/metrics';
 import { startOpsServer, type OpsServer } from './ops/ops-server';
 import { openApiRoute } from './ops/openapi-route';
@@ -118,8 +118,13 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Time kept back from SHUTDOWN_DEADLINE_MS for closing sockets after the flush. */
+/**
+ * Time kept back from SHUTDOWN_DEADLINE_MS after the flush, twice: once for closing the producer
+ * (the sink bounds its close by the send floor, 1 s) and once for the sockets to take the answers.
+ */
 const CLOSE_MARGIN_MS = 1000;
+/** What is left of the deadline when the last steps are cut short (process exit itself). */
+const EXIT_MARGIN_MS = 250;
 
 export async function startGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
   const logger =
@@ -210,6 +215,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     ),
   });
   faultMetrics.watch(() => batcher.health().partitions);
+  faultMetrics.watchDroppedLogLines(droppedLogLines);
   // Readings refused under lenient handling, or diverted by a dead-letter rule, go here as sent.
   // Its own sink and batcher: a dead-letter hub in trouble slows only the requests that use it.
   const deadLetterHub = config.ingest.deadLetterHub;
@@ -358,8 +364,9 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
     const serverClosed = new Promise<void>((done) => server.close(() => done()));
     server.closeIdleConnections();
+    const stopBy = performance.now() + config.shutdownDeadlineMs - EXIT_MARGIN_MS;
     const flushDeadline = Math.max(
-      config.shutdownDeadlineMs - CLOSE_MARGIN_MS,
+      config.shutdownDeadlineMs - 2 * CLOSE_MARGIN_MS,
       config.shutdownDeadlineMs / 2,
     );
     try {
@@ -373,7 +380,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     }
     // Answers are written now; give the sockets a moment to drain, then cut what is left.
     server.closeIdleConnections();
-    const grace = new Promise<void>((done) => setTimeout(done, CLOSE_MARGIN_MS).unref());
+    const graceMs = Math.max(0, Math.min(CLOSE_MARGIN_MS, stopBy - performance.now()));
+    const grace = new Promise<void>((done) => setTimeout(done, graceMs).unref());
     await Promise.race([serverClosed, grace]);
     server.closeAllConnections();
     await sharedBudgets?.close();

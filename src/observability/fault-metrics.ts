@@ -13,8 +13,8 @@ export interface FaultMetrics {
   sendRetried(partitionId: string, code: string): void;
   /** Where the per-partition gauges read their values at scrape time. */
   watch(partitions: () => readonly PartitionHealth[]): void;
-  /** A log line could not be written (broken stdout) and was dropped. */
-  logLineDropped(): void;
+  /** Where the dropped-log-lines counter reads this process's running total at scrape time. */
+  watchDroppedLogLines(total: () => number): void;
   /** After a change of partition count, `held` readings of moving keys waited for `partitionId`. */
   handoverFinished(partitionId: string, held: number, ms: number): void;
 }
@@ -44,10 +44,18 @@ export function createFaultMetrics(registry: Registry, prefix = 'gateway_'): Fau
     labelNames: ['reason'] as const,
     registers,
   });
-  const dropped = new Counter({
+  let droppedTotal: () => number = () => 0;
+  let droppedSeen = 0;
+  new Counter({
     name: `${prefix}log_lines_dropped_total`,
-    help: 'Log lines dropped because the log destination could not take them (e.g. a broken pipe).',
+    help: 'Log lines dropped because the log destination could not take them (a broken pipe, a reader that stopped reading).',
     registers,
+    collect() {
+      // The destination keeps the running total (it exists before the metrics do); add what is new.
+      const total = droppedTotal();
+      if (total > droppedSeen) this.inc(total - droppedSeen);
+      droppedSeen = Math.max(droppedSeen, total);
+    },
   });
   const handoverHeld = new Counter({
     name: `${prefix}partition_handover_held_events_total`,
@@ -83,7 +91,6 @@ export function createFaultMetrics(registry: Registry, prefix = 'gateway_'): Fau
     },
   });
   timeouts.inc(0);
-  dropped.inc(0);
   return {
     sinkObserver: {
       attempt(_partitionId, outcome) {
@@ -100,8 +107,8 @@ export function createFaultMetrics(registry: Registry, prefix = 'gateway_'): Fau
     watch(partitions) {
       source = partitions;
     },
-    logLineDropped() {
-      dropped.inc();
+    watchDroppedLogLines(total) {
+      droppedTotal = total;
     },
     handoverFinished(partitionId, held, ms) {
       if (held > 0) handoverHeld.labels(partitionId).inc(held);

@@ -5,6 +5,7 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { createLogDestination, type LogDestination } from './log-destination';
 import { redactionLoggerOptions } from './redaction';
 
 export type { Logger } from 'pino';
@@ -30,13 +31,24 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return pino(pinoOptions, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true }));
   }
   // Asynchronous, buffered writes: a write(2) per line was the largest single cost on the ingest
-  // path (issue 6), so lines gather up to 4 KiB before a write, and a timer pushes out what a quiet
-  // moment leaves behind within FLUSH_INTERVAL_MS. pino flushes what is left synchronously on exit
-  // (also after process.exit), so only a SIGKILL can lose the last lines.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const timer = setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
-  destination.once('close', () => clearInterval(timer));
+  // path, so lines gather up to 4 KiB before a write, and a timer pushes out what a quiet moment
+  // leaves behind. A reader that is slow or gone costs dropped, counted lines, never a blocked
+  // process (log-destination.ts); the entry point flushes what is left, bounded, before it exits.
+  const destination = createLogDestination();
+  destinations.add(destination);
   return pino(pinoOptions, destination);
 }
 
-const FLUSH_INTERVAL_MS = 200;
+const destinations = new Set<LogDestination>();
+
+/** Lines this process's stdout loggers dropped (a full buffer or a broken pipe), for the metric. */
+export function droppedLogLines(): number {
+  let total = 0;
+  for (const destination of destinations) total += destination.droppedLines;
+  return total;
+}
+
+/** Writes out what the stdout loggers still hold, waiting at most `ms`; never rejects. */
+export async function flushLogs(ms: number): Promise<void> {
+  await Promise.all([...destinations].map((destination) => destination.flush(ms)));
+}

@@ -2,7 +2,8 @@
  * Runs one SDK operation with a bound of `ms`: when the bound passes first, the operation is
  * aborted (so the SDK cleans up) and the caller gets a retryable SinkError with `timeoutCode` at
  * once, without waiting for the SDK to honour the abort (on a dead connection it may not, until its
- * own timeout). The caller's `outer` abort (shutdown) stays an abort.
+ * own timeout). The caller's `outer` abort (shutdown) stays an abort, and it too is answered at
+ * once: a shutdown must not wait for a blackholed connection to notice.
  *
  * Every send and link set-up runs through here, so the abort it hands the SDK is an
  * `AttemptSignal` (the SDK takes any AbortSignalLike: `aborted` plus add/remove of 'abort'
@@ -88,8 +89,20 @@ export function bounded<T>(
       signal.abort();
       reject(new SinkError(timeoutCode, true, `${what}: no answer from Event Hubs within ${ms} ms.`));
     }, ms);
-    if (outer?.aborted) signal.abort();
-    else if (outer !== undefined) follow(outer, signal);
+    // A shutdown is answered at once (this listener runs before the SDK's, added by `operation`).
+    const onShutdown = (): void => {
+      if (!finish()) return;
+      reject(new SinkError('AbortError', false, `${what}: abandoned, the gateway is shutting down.`));
+    };
+    if (outer?.aborted) {
+      signal.abort();
+      onShutdown();
+      return;
+    }
+    if (outer !== undefined) {
+      signal.addEventListener('abort', onShutdown);
+      follow(outer, signal);
+    }
     operation(signal).then(
       (value) => {
         if (finish()) resolve(value);

@@ -99,6 +99,7 @@ class EventHubsSink implements Sink {
   private readonly traceEvents: boolean;
   private readonly sendTimeout: AttemptTimeout;
   private readonly setupTimeout: AttemptTimeout;
+  private readonly closeTimeout: AttemptTimeout;
   private readonly observer: SinkObserver;
   private readonly clock = (): number => performance.now();
 
@@ -121,6 +122,16 @@ class EventHubsSink implements Sink {
     this.sendTimeout = new AttemptTimeout({
       floorMs: Math.min(ceilingMs, attempts.sendFloorMs ?? 1000),
       ceilingMs,
+      multiplier: attempts.multiplier ?? 5,
+      window: 64,
+    });
+    // Closing is a courtesy to a live hub (every request has its answer by then): a few round trips,
+    // bounded by what sends have shown, between 250 ms and the send floor. Unbounded, a blackholed
+    // connection would hold the exit for the SDK's own operation timeout.
+    const sendFloorMs = Math.min(ceilingMs, attempts.sendFloorMs ?? 1000);
+    this.closeTimeout = new AttemptTimeout({
+      floorMs: Math.min(sendFloorMs, CLOSE_FLOOR_MS),
+      ceilingMs: sendFloorMs,
       multiplier: attempts.multiplier ?? 5,
       window: 64,
     });
@@ -206,6 +217,7 @@ class EventHubsSink implements Sink {
     }
     const ms = this.clock() - started;
     this.sendTimeout.observe(ms);
+    this.closeTimeout.observe(ms);
     this.keeper.answered(generation, partitionId);
     const observer = this.observer;
     safely(() => observer.attempt?.(partitionId, 'ok', ms));
@@ -213,8 +225,12 @@ class EventHubsSink implements Sink {
 
   async close(): Promise<void> {
     try {
-      await this.keeper.close();
+      await bounded(this.closeTimeout.currentMs(), undefined, 'CloseTimeout', 'Closing the connection', () =>
+        this.keeper.close(),
+      );
     } catch (error) {
+      // A hub that does not answer the close loses nothing: the socket goes with the process.
+      if (error instanceof SinkError && error.code === 'CloseTimeout') return;
       throw toSinkError(error);
     }
   }
@@ -258,6 +274,9 @@ class EventHubsSink implements Sink {
     if (partitionId !== undefined && error.problem === 'connection') generation.linked.delete(partitionId);
   }
 }
+
+/** The shortest wait for a graceful close (a few loopback or in-region round trips). */
+const CLOSE_FLOOR_MS = 250;
 
 function safely(hook: () => void): void {
   try {
