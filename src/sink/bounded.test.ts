@@ -61,15 +61,33 @@ describe('bounded', () => {
     expect(b.signals[0]?.aborted).toBe(true);
   });
 
-  it('when the outer signal was aborted before, then the attempt starts aborted', async () => {
+  it('when the outer signal was aborted before, then the attempt is refused at once and never started', async () => {
     const outer = new AbortController();
     outer.abort();
-    let seen: boolean | undefined;
-    await bounded(1000, outer.signal, 'SendTimeout', 'Sending', (signal) => {
-      seen = signal.aborted;
+    let started = false;
+    const error = (await bounded(1000, outer.signal, 'SendTimeout', 'Sending', () => {
+      started = true;
       return Promise.resolve('late');
+    }).catch((e: unknown) => e)) as SinkError;
+    expect(error).toBeInstanceOf(SinkError);
+    expect(error.code).toBe('AbortError');
+    expect(error.retryable).toBe(false);
+    expect(started).toBe(false);
+  });
+
+  it('when the outer signal aborts and the SDK ignores it (a blackholed connection), then the attempt ends at once', async () => {
+    const outer = new AbortController();
+    let seen: AttemptSignal | undefined;
+    const result = bounded(10_000, outer.signal, 'SendTimeout', 'Sending', (signal) => {
+      seen = signal;
+      return new Promise<string>(() => undefined);
     });
-    expect(seen).toBe(true);
+    const at = performance.now();
+    outer.abort();
+    const error = (await result.catch((e: unknown) => e)) as SinkError;
+    expect(error.code).toBe('AbortError');
+    expect(performance.now() - at).toBeLessThan(1000);
+    expect(seen?.aborted).toBe(true);
   });
 
   it('when an attempt finished, then a later outer abort leaves its signal alone', async () => {
