@@ -6,10 +6,10 @@
  *
  * A read holds the most the bytes it received can become (for gzip, those bytes times the
  * inflation-ratio bound, never past MAX_BODY_BYTES), grown as they arrive: a client that stalls
- * holds what it sent, not what its Content-Length promised. When bodies in reading plus buffered
- * events would pass the cap, the read is refused with 503 and Retry-After, as the batcher refuses
- * events; a body whose Content-Length could not fit even now is refused before it is read
- * (`check`, which holds nothing). A hold lives only while its body is read:
+ * holds for what it sent, not for what its Content-Length promised. When bodies in reading plus
+ * buffered events would pass the cap, the read is refused with 503 and Retry-After, as the
+ * batcher refuses events; a body whose Content-Length could not fit even now is refused before it
+ * is read (`check`, which holds nothing). A hold lives only while its body is read:
  * parsing and enqueueing follow synchronously, and from then on the batcher charges the events.
  */
 import { GatewayError } from '../errors';

@@ -83,8 +83,9 @@ export function readBody(
     const collapser = gzip && format !== undefined ? createPaddingCollapser(format) : undefined;
     /**
      * What the read holds: the most the bytes received so far can become. Taken as they arrive,
-     * not from Content-Length up front: a client that stalls holds what it sent, not what it
-     * promised (16 stalled uploads would otherwise hold a 16 MiB cap for the request timeout).
+     * not from Content-Length up front: a client that stalls holds for what it sent, not for
+     * what it promised (16 stalled uploads would otherwise hold a 16 MiB cap for the request
+     * timeout).
      */
     const holding = (): number => bound(wireBytes);
 
