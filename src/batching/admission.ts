@@ -15,6 +15,9 @@ import type { PartitionHandover } from './partition-handover';
 import type { TicketLedger } from './ticket-ledger';
 import type { OutgoingEvent } from './types';
 
+/** The largest publication any Event Hubs tier accepts (1 MiB; Basic: 256 KiB). */
+const LARGEST_PUBLICATION_BYTES = 1024 * 1024;
+
 export interface AdmissionLimits {
   readonly maxBufferedBytes: number;
   readonly maxQueueDelayMs: number;
@@ -44,14 +47,19 @@ export class Admission {
    * for an event that can certainly never fit into a publication.
    */
   measure(events: readonly OutgoingEvent[], sizes: number[]): number {
-    const maxMessageSize = this.sink.maxMessageSize;
+    const sink = this.sink;
+    // Before a link has told the hub's limit: the largest any tier accepts.
+    const maxMessageSize = sink.maxMessageSize ?? LARGEST_PUBLICATION_BYTES;
     let total = 0;
     for (let i = 0; i < events.length; i++) {
-      const size = eventFootprint(events[i]!);
-      if (maxMessageSize !== undefined && size > maxMessageSize) {
+      const event = events[i]!;
+      const size = eventFootprint(event);
+      // Exact near the limit (the sink sizes it as the SDK will), so no event of the request is
+      // queued when one of them could only be found too large at send time.
+      if (size > maxMessageSize || sink.exceedsPublication?.(event, size, maxMessageSize) === true) {
         throw new GatewayError(
           'GW_ERR_EVENT_TOO_LARGE',
-          `Event ${i} needs at least ${size} bytes; the hub accepts at most ${maxMessageSize} per publication.`,
+          `Event ${i} does not fit into one publication: the hub accepts at most ${maxMessageSize} bytes.`,
           { extensions: { index: i, maxMessageSize } },
         );
       }

@@ -20,6 +20,7 @@ import type { OutgoingEvent } from '../batching/types';
 import { AttemptTimeout } from './attempt-timeout';
 import { bounded } from './bounded';
 import { ProducerKeeper, type Generation } from './producer-keeper';
+import { mayExceed, publicationSize } from './publication-size';
 import { toSinkError } from './translate-error';
 import { untracedProperties } from './untraced-properties';
 import { SinkError, type Sink, type SinkBatch, type SinkObserver } from './types';
@@ -161,6 +162,11 @@ class EventHubsSink implements Sink {
         safely(() => observer.connectionRecreated?.(reason));
       },
     });
+  }
+
+  exceedsPublication(event: OutgoingEvent, footprint: number, maxBytes: number): boolean {
+    // Encoded only near the limit: the cheap bound clears every ordinary reading.
+    return mayExceed(event, footprint, maxBytes) && publicationSize(event) > maxBytes;
   }
 
   get attemptTimeoutMs(): number {

@@ -29,6 +29,12 @@ export interface Sink {
   readonly attemptTimeoutMs?: number;
   /** Learned from the link (the first createBatch); undefined before that. */
   readonly maxMessageSize: number | undefined;
+  /**
+   * Whether `event` (of footprint `footprint`, a lower bound of its size) alone in a publication
+   * takes more than `maxBytes`, as the SDK counts it. Optional: without it, only the footprint is
+   * compared with the limit.
+   */
+  exceedsPublication?(event: OutgoingEvent, footprint: number, maxBytes: number): boolean;
 }
 
 /** An SDK/AMQP failure translated: a stable code (the SDK's, e.g. 'ServerBusyError') and whether a retry may help. */
