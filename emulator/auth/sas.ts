@@ -2,8 +2,11 @@
  * SAS token verification, shared by the AMQP CBS handler and the REST send path. Pure: the clock
  * is passed in. The HMAC is recomputed over the raw, still-encoded `sr` exactly as transmitted,
  * because SDKs differ in how they percent-encode it and the token carries what was signed.
- * Coverage is by resource-path prefix, ignoring scheme, host, port, case and trailing slashes, so
- * `localhost` and `127.0.0.1` tokens are interchangeable on loopback.
+ * Coverage is by resource-path prefix, ignoring scheme, port, case and trailing slashes. The host
+ * is checked as the service checks its namespace: a token whose `sr` names another namespace host
+ * than the audience (which the client builds from its connection string's Endpoint) is refused,
+ * even with a valid signature. The loopback names (`localhost`, `127.0.0.1`, `::1`) are one
+ * namespace, the emulator's own; a bare path (no host) names none and is judged by path alone.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Right, SasPolicy } from '../well-known';
@@ -94,6 +97,26 @@ export function resourcePath(uri: string): string {
   return rest.replace(/^\/+|\/+$/g, '').toLowerCase();
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** The host of a resource URI, lowercased, without port; undefined for a bare path. */
+export function resourceHost(uri: string): string | undefined {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/([^/]*)/i.exec(uri.trim());
+  if (match === null) return undefined;
+  const authority = match[1]!.toLowerCase();
+  if (authority.startsWith('[')) return authority.slice(0, authority.indexOf(']') + 1);
+  const colon = authority.lastIndexOf(':');
+  return colon < 0 ? authority : authority.slice(0, colon);
+}
+
+/** Whether two resource URIs name the same namespace host (a bare path names any). */
+export function sameNamespace(a: string, b: string): boolean {
+  const hostA = resourceHost(a);
+  const hostB = resourceHost(b);
+  if (hostA === undefined || hostB === undefined || hostA === hostB) return true;
+  return LOOPBACK.has(hostA) && LOOPBACK.has(hostB);
+}
+
 /** True when `resource` is `target` or one of its ancestors, segment-wise (`hub` covers `hub/x`, not `hubx`). */
 export function covers(resource: string, target: string): boolean {
   const a = resourcePath(resource);
@@ -124,6 +147,13 @@ export function verifySasToken(token: string, options: VerifyOptions): SasVerifi
   }
   if (parsed.expiry * 1000 <= options.now)
     return { ok: false, reason: 'expired', message: 'The token has expired.' };
+  if (options.audience !== undefined && !sameNamespace(parsed.resource, options.audience)) {
+    return {
+      ok: false,
+      reason: 'audience',
+      message: `The token is for namespace host '${resourceHost(parsed.resource) ?? ''}', not '${resourceHost(options.audience) ?? ''}'.`,
+    };
+  }
   if (options.audience !== undefined && !covers(parsed.resource, options.audience)) {
     return {
       ok: false,

@@ -219,11 +219,7 @@ class FlushingBatcher implements Batcher, ChannelHost {
   enqueue(events: readonly OutgoingEvent[]): Ticket {
     if (this.closing) throw new GatewayError('GW_ERR_SHUTTING_DOWN', 'The gateway is shutting down.');
     const directory = this.directory;
-    if (!directory.known) {
-      throw new GatewayError('GW_ERR_UNAVAILABLE', 'The event hub has not been reached yet.', {
-        retryAfterSeconds: this.admission.retryAfterSeconds,
-      });
-    }
+    if (!directory.known) throw this.notReached();
     const count = events.length;
     const sizes = new Array<number>(count);
     const channels = new Array<PartitionChannel>(count);
@@ -269,12 +265,21 @@ class FlushingBatcher implements Batcher, ChannelHost {
 
   placement(partitionKeys: readonly string[]): string[] {
     if (this.closing) throw new GatewayError('GW_ERR_SHUTTING_DOWN', 'The gateway is shutting down.');
-    if (!this.directory.known) {
-      throw new GatewayError('GW_ERR_UNAVAILABLE', 'The event hub has not been reached yet.', {
-        retryAfterSeconds: this.admission.retryAfterSeconds,
-      });
-    }
+    if (!this.directory.known) throw this.notReached();
     return partitionKeys.map((key) => this.directory.channelFor(key).id);
+  }
+
+  /** Why nothing is taken before the partition ids are known: a refusal is no reason to retry. */
+  private notReached(): GatewayError {
+    const problem = this.monitor.problem;
+    if (problem === 'unauthorized' || problem === 'not-found')
+      return new GatewayError(
+        'GW_ERR_HUB_REFUSED',
+        `Event Hubs refused the gateway (${problem}); the operator must fix its configuration.`,
+      );
+    return new GatewayError('GW_ERR_UNAVAILABLE', 'The event hub has not been reached yet.', {
+      retryAfterSeconds: this.admission.retryAfterSeconds,
+    });
   }
 
   close(options: CloseOptions = {}): Promise<void> {

@@ -2,7 +2,7 @@
  * SAS verification as a pure module (shared with the REST path): tokens minted exactly as the SDK
  * mints them verify; every kind of tampering, expiry, scope and rights problem is named.
  */
-import { covers, parseSasToken, resourcePath, verifySasToken } from '../../emulator/auth/sas';
+import { covers, parseSasToken, resourceHost, resourcePath, verifySasToken } from '../../emulator/auth/sas';
 import { LISTEN_POLICY, ROOT_POLICY, SEND_POLICY, WELL_KNOWN_POLICIES } from '../../emulator/well-known';
 import { sasToken } from './support/sdk';
 
@@ -71,5 +71,34 @@ describe('SAS tokens', () => {
     expect(covers('sb://a/hub', 'sb://b:1/HUB/ConsumerGroups/$default/Partitions/1')).toBe(true);
     expect(covers('sb://a/hub', 'sb://a/hubx')).toBe(false);
     expect(covers('sb://a/', 'sb://a/anything')).toBe(true);
+  });
+
+  it('when the token names another namespace host than the audience, then it is refused as the service refuses it', () => {
+    const verify = (sr: string, audience: string) =>
+      verifySasToken(sasToken(sr, SEND_POLICY, LATER), {
+        policies,
+        audience,
+        anyOfRights: ['Send'],
+        now: NOW,
+      });
+    const other = verify('sb://other-ns.servicebus.windows.net/telemetry', 'sb://localhost:5672/telemetry');
+    expect(other).toMatchObject({ ok: false, reason: 'audience' });
+    expect(!other.ok && other.message).toContain("'other-ns.servicebus.windows.net'");
+    expect(
+      verify('sb://ns-a.servicebus.windows.net/telemetry', 'sb://ns-b.servicebus.windows.net/telemetry').ok,
+    ).toBe(false);
+    // The same namespace: host case, port, and the loopback names of the emulator itself.
+    expect(
+      verify('sb://NS-A.servicebus.windows.net/telemetry', 'sb://ns-a.servicebus.windows.net:5671/telemetry')
+        .ok,
+    ).toBe(true);
+    expect(verify('sb://127.0.0.1:5672/telemetry', 'sb://localhost:5672/telemetry/Partitions/0').ok).toBe(
+      true,
+    );
+    expect(verify('sb://[::1]:5672/telemetry', 'sb://localhost/telemetry').ok).toBe(true);
+    // A bare path names no host (the REST path's audiences): judged by path alone.
+    expect(verify('sb://localhost/telemetry', 'telemetry/publishers/x').ok).toBe(true);
+    expect(resourceHost('sb://Host.Example:5671/hub')).toBe('host.example');
+    expect(resourceHost('hub/partitions/0')).toBeUndefined();
   });
 });
