@@ -230,8 +230,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
       ? undefined
       : createBatcher({
           ...batcherOptions,
-          // Its own bound on top of MAX_BUFFERED_BYTES: a quarter of it (documented).
-          maxBufferedBytes: Math.max(1, Math.floor(config.batching.maxBufferedBytes / 4)),
+          maxBufferedBytes: policy.deadLetterMaxBufferedBytes,
           sink: makeSink(deadLetterTarget(sinkTarget, deadLetterHub)),
           healthIntervalMs: policy.healthIntervalMs,
           observer: bothObservers(

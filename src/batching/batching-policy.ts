@@ -5,7 +5,7 @@
 
 export interface BatchingPolicyInput {
   readonly http: { readonly requestDeadlineMs: number };
-  readonly batching: { readonly lingerUnderLoadMs: number };
+  readonly batching: { readonly lingerUnderLoadMs: number; readonly maxBufferedBytes: number };
 }
 
 export interface BatchingPolicy {
@@ -30,6 +30,11 @@ export interface BatchingPolicy {
   readonly attemptTimeoutMultiplier: number;
   /** How often hub health is re-evaluated for the one-line-per-change log: four times a second. */
   readonly healthIntervalMs: number;
+  /**
+   * The dead-letter hub's own buffer cap, on top of MAX_BUFFERED_BYTES: a quarter of it, so a
+   * dead-letter hub in trouble cannot take the memory the main hub's readings need.
+   */
+  readonly deadLetterMaxBufferedBytes: number;
 }
 
 const MIN_SDK_ATTEMPT_MS = 5_000;
@@ -44,5 +49,6 @@ export function deriveBatchingPolicy(config: BatchingPolicyInput): BatchingPolic
     setupAttemptFloorMs: 2000,
     attemptTimeoutMultiplier: 5,
     healthIntervalMs: 250,
+    deadLetterMaxBufferedBytes: Math.max(1, Math.floor(config.batching.maxBufferedBytes / 4)),
   });
 }
