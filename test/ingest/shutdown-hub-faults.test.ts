@@ -10,7 +10,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { HUB } from '../support/expectations';
 import { DEV_AUTH, TEST_ENV } from '../support/harness';
 import { reading, uniqueSensorId } from '../support/readings';
-import { spawnGateway, type SpawnedGateway } from '../support/spawn-gateway';
+import { spawnGateway, stopWithSigterm, type SpawnedGateway } from '../support/spawn-gateway';
 
 /** Long enough that waiting it out would show; an exit "at once" is far below it. */
 const DEADLINE_MS = 10_000;
@@ -43,19 +43,6 @@ function post(url: string, sensorId: string): Promise<{ status: number; body: Re
   }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
 }
 
-/** Milliseconds from SIGTERM to the process's exit, and its exit code. */
-async function sigterm(
-  gateway: SpawnedGateway,
-  label: string,
-): Promise<{ code: number | string; ms: number }> {
-  const at = performance.now();
-  gateway.child.kill('SIGTERM');
-  const code = await gateway.exited;
-  const ms = Math.round(performance.now() - at);
-  process.stdout.write(`shutdown (${label}): exit ${code} ${ms} ms after SIGTERM\n`);
-  return { code, ms };
-}
-
 async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
@@ -82,7 +69,7 @@ describe('shutdown with nothing buffered', () => {
     expect((await post(url, sensorId)).status).toBe(200);
     proxy.blackhole();
 
-    const { code, ms } = await sigterm(gateway, 'hub blackholed');
+    const { code, ms } = await stopWithSigterm(gateway, 'shutdown (hub blackholed)');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(AT_ONCE_MS);
     expect(gateway.stdout()).toContain('gateway stopped');
@@ -97,7 +84,7 @@ describe('shutdown with nothing buffered', () => {
     const refused = await post(url, uniqueSensorId('gone'));
     expect(refused.status).toBe(503);
 
-    const { code, ms } = await sigterm(gateway, 'hub gone');
+    const { code, ms } = await stopWithSigterm(gateway, 'shutdown (hub gone)');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(AT_ONCE_MS);
   }, 30_000);
@@ -111,7 +98,7 @@ describe('shutdown with nothing buffered', () => {
       return res.status === 503 && ((await res.json()) as { reason?: string }).reason === 'hub-refused';
     }, 5000);
 
-    const { code, ms } = await sigterm(gateway, 'hub refusing');
+    const { code, ms } = await stopWithSigterm(gateway, 'shutdown (hub refusing)');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(AT_ONCE_MS);
   }, 30_000);
@@ -135,7 +122,7 @@ describe('shutdown with readings buffered', () => {
       // The readings are in the gateway's buffer, waiting for a hub that does not answer.
       await new Promise((r) => setTimeout(r, 500));
 
-      const exit = sigterm(gateway, 'readings buffered, hub blackholed');
+      const exit = stopWithSigterm(gateway, 'shutdown (readings buffered, hub blackholed)');
       const statuses = (await answers).map((a) => [a.status, a.body.code]);
       const { code, ms } = await exit;
       expect(statuses).toEqual(sensors.map(() => [503, 'GW_ERR_SHUTTING_DOWN']));

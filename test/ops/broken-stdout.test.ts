@@ -7,7 +7,7 @@
 import { startEmulator, type Emulator } from '../../emulator';
 import { DEV_AUTH, TEST_ENV } from '../support/harness';
 import { reading, uniqueSensorId } from '../support/readings';
-import { spawnGateway, type SpawnedGateway } from '../support/spawn-gateway';
+import { spawnGateway, stopWithSigterm, type SpawnedGateway } from '../support/spawn-gateway';
 import { sampleValue } from './prometheus-text';
 
 /** Prompt on a loaded 2-core machine; the bug this guards against never exited at all. */
@@ -49,21 +49,6 @@ async function droppedLines(opsUrl: string): Promise<number> {
   return sampleValue(text, 'gateway_log_lines_dropped_total');
 }
 
-async function sigterm(
-  gateway: SpawnedGateway,
-  label: string,
-): Promise<{ code: number | string; ms: number }> {
-  const at = performance.now();
-  gateway.child.kill('SIGTERM');
-  const code = await Promise.race([
-    gateway.exited,
-    new Promise<string>((r) => setTimeout(() => r('still running'), 10_000)),
-  ]);
-  const ms = Math.round(performance.now() - at);
-  process.stdout.write(`broken stdout (${label}): exit ${code} ${ms} ms after SIGTERM\n`);
-  return { code, ms };
-}
-
 function opsUrlOf(gateway: SpawnedGateway): string {
   const opsUrl = /"opsUrl":"(http:\/\/[^"]+)"/.exec(gateway.stdout())?.[1];
   if (opsUrl === undefined) throw new Error('no opsUrl in the listening line');
@@ -90,7 +75,7 @@ it('when the log reader is gone (EPIPE), then requests are served, dropped lines
     process.stdout.write(`broken stdout: ${dropped} log lines dropped and counted\n`);
     expect(dropped).toBeGreaterThan(0);
 
-    const { code, ms } = await sigterm(gateway, 'reader gone');
+    const { code, ms } = await stopWithSigterm(gateway, 'broken stdout (reader gone)');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(PROMPT_MS);
   } finally {
@@ -110,7 +95,7 @@ it('when the log reader stops reading, then requests are served and SIGTERM exit
     const statuses = (await Promise.all(Array.from({ length: 10 }, () => sendReadings(url, 300)))).flat();
     expect(statuses.every((s) => s === 200)).toBe(true);
 
-    const { code, ms } = await sigterm(gateway, 'reader stuck');
+    const { code, ms } = await stopWithSigterm(gateway, 'broken stdout (reader stuck)');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(PROMPT_MS);
   } finally {

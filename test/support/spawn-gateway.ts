@@ -72,3 +72,25 @@ export function startFlags(): string[] {
   };
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
+
+/**
+ * Sends SIGTERM and times the exit: its code (or `'still running'` after `giveUpMs`, so a process
+ * that never exits fails the test's assertion instead of hanging it) and the milliseconds it took.
+ */
+export async function stopWithSigterm(
+  gateway: SpawnedGateway,
+  label: string,
+  giveUpMs = 10_000,
+): Promise<{ code: number | string; ms: number }> {
+  const at = performance.now();
+  gateway.child.kill('SIGTERM');
+  let giveUp: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    gateway.exited,
+    new Promise<string>((r) => (giveUp = setTimeout(() => r('still running'), giveUpMs))),
+  ]);
+  clearTimeout(giveUp);
+  const ms = Math.round(performance.now() - at);
+  process.stdout.write(`${label}: exit ${code} ${ms} ms after SIGTERM\n`);
+  return { code, ms };
+}
