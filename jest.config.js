@@ -3,7 +3,9 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // bench/results holds earlier revisions exported by `npm run bench -- --against REV`.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/bench/results/'],
+  modulePathIgnorePatterns: ['<rootDir>/bench/results/'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],

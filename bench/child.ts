@@ -13,6 +13,8 @@ export interface ChildSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory; the bench's own when undefined. */
+  readonly cwd?: string;
   /** Cores for `taskset -c`, e.g. "0" or "0-2"; undefined = not pinned. */
   readonly cpus?: string | undefined;
   /** File that receives stdout and stderr; undefined = both captured in memory. */
@@ -52,7 +54,7 @@ export function startChild(spec: ChildSpec): Child {
   const fd = spec.logFile === undefined ? undefined : openSync(spec.logFile, 'w');
   const output: StdioOptions = fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd];
   const stdio: StdioOptions = spec.ipc === true ? [...output, 'ipc'] : output;
-  const child = spawn(command, args, { stdio, env: spec.env ?? process.env });
+  const child = spawn(command, args, { stdio, env: spec.env ?? process.env, cwd: spec.cwd });
   if (fd !== undefined) closeSync(fd);
   let captured = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (captured += chunk));

@@ -40,6 +40,16 @@ describe('parseOptions', () => {
     }
   });
 
+  it('when --against names a revision, then it is kept and the selectable targets are unchanged', () => {
+    expect(parseOptions(['--against', 'v1.0'], {})).toMatchObject({
+      against: 'v1.0',
+      targets: ['ceiling', 'typical', 'naive', 'gateway'],
+    });
+    expect(parseOptions([], { BENCH_AGAINST: 'abc123' }).against).toBe('abc123');
+    expect(parseOptions([], {}).against).toBeUndefined();
+    expect(() => parseOptions(['--targets', 'previous'], {})).toThrow(UsageError);
+  });
+
   it('when env sets BENCH_* and WORKERS, then they are the defaults', () => {
     const options = parseOptions([], { BENCH_DURATION_S: '30', BENCH_TARGETS: 'gateway', WORKERS: 'auto' });
     expect(options).toMatchObject({ durationS: 30, targets: ['gateway'], workers: 'auto' });

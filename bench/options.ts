@@ -5,7 +5,9 @@
  */
 
 export const TARGET_NAMES = ['ceiling', 'typical', 'naive', 'gateway'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+export type SelectableTarget = (typeof TARGET_NAMES)[number];
+/** `previous` is the gateway built from the `--against` revision; it runs only when asked for. */
+export type TargetName = SelectableTarget | 'previous';
 export const BODY_KINDS = ['single', 'batch'] as const;
 export type BodyKind = (typeof BODY_KINDS)[number];
 export type LoadGeneratorChoice = 'auto' | 'wrk' | 'autocannon';
@@ -21,7 +23,9 @@ export interface BenchOptions {
   readonly saturationConnections: number;
   /** Measurement time per target is split into this many rounds, interleaved across targets. */
   readonly rounds: number;
-  readonly targets: readonly TargetName[];
+  readonly targets: readonly SelectableTarget[];
+  /** Git revision whose gateway build runs as one more target, interleaved with this one's. */
+  readonly against: string | undefined;
   readonly bodies: readonly BodyKind[];
   readonly loadGenerator: LoadGeneratorChoice;
   /** Pin the load generator and the emulator to the last core, the targets to the others. */
@@ -70,6 +74,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     'loadgen',
     'workers',
     'results-dir',
+    'against',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -125,6 +130,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       BODY_KINDS,
       errors,
     ),
+    against: flags.get('against') ?? env.BENCH_AGAINST,
     loadGenerator,
     pin: !flags.has('no-pin') && env.BENCH_PIN !== '0',
     soakS,
@@ -152,9 +158,10 @@ export const USAGE = `usage: npm run bench -- [flags]
   --bodies a,b            any of ${BODY_KINDS.join(',')} (both)
   --loadgen wrk|autocannon|auto   auto = wrk when installed, else autocannon
   --workers N|auto        passed to the gateway as WORKERS
+  --against REV           also run the gateway built from git revision REV, interleaved: before/after in one run
   --soak[=S]              afterwards, S seconds (300) at the paced rate sampling the gateway's RSS
   --profile               run the gateway with --cpu-prof and print its top 15 self-time functions
   --no-build              skip "npm run build" before starting the gateway
   --no-pin                do not pin processes to cores with taskset
 env: BENCH_WARMUP_S, BENCH_DURATION_S, BENCH_PACED_S, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_TARGETS,
-     BENCH_BODIES, BENCH_LOADGEN, BENCH_PIN=0, BENCH_RESULTS_DIR, WORKERS`;
+     BENCH_BODIES, BENCH_LOADGEN, BENCH_AGAINST, BENCH_PIN=0, BENCH_RESULTS_DIR, WORKERS`;

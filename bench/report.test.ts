@@ -45,6 +45,21 @@ describe('report ratios', () => {
     expect(gatewayEfficiency(figures, 'single')).toEqual({ typical: 3, naive: 4 });
   });
 
+  it('when an earlier build ran beside it (--against), then each build gets ratios to the other and the baselines', () => {
+    const withPrevious = [...figures, figure('previous', 5000, 80)];
+    expect(gatewayRatios(withPrevious, 'single')).toEqual({ typical: 2, naive: 4, previous: 0.8 });
+    expect(gatewayRatios(withPrevious, 'single', 'previous')).toEqual({
+      typical: 2.5,
+      naive: 5,
+      gateway: 1.25,
+    });
+    expect(gatewayEfficiency(withPrevious, 'single', 'previous')).toEqual({
+      typical: 3.75,
+      naive: 5,
+      gateway: 1.25,
+    });
+  });
+
   it('when few requests are in flight, then the fill bound says how full batches can get', () => {
     // 64 connections × 1 event × 500 bytes over 4 partitions of 1 MiB.
     expect(fillBound(figures[2]!, 64, 1, 4, 1048576)).toBeCloseTo((64 * 500) / (4 * 1048576));

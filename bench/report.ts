@@ -24,7 +24,8 @@ export interface Check {
   readonly pass: boolean | undefined;
 }
 
-export type Ratios = Partial<Record<Exclude<TargetName, 'gateway'>, number>>;
+/** One gateway build's figure over each other target's (the other build's included). */
+export type Ratios = Partial<Record<TargetName, number>>;
 
 const int = (value: number): string => Math.round(value).toLocaleString('en-US');
 const fixed = (value: number | undefined, digits: number): string =>
@@ -33,12 +34,17 @@ const times = (value: number | undefined): string =>
   value === undefined ? 'n/a' : `${value.toFixed(value < 10 ? 2 : 1)}×`;
 const pad = (text: string, width: number): string => text.padStart(width);
 
-export function gatewayRatios(figures: readonly Figures[], body: BodyKind): Ratios {
-  const gateway = figures.find((f) => f.body === body && f.target === 'gateway');
+/** `of` is `previous` for the `--against` build's ratios, its "before" beside the gateway's "after". */
+export function gatewayRatios(
+  figures: readonly Figures[],
+  body: BodyKind,
+  of: 'gateway' | 'previous' = 'gateway',
+): Ratios {
+  const gateway = figures.find((f) => f.body === body && f.target === of);
   const ratios: Ratios = {};
   if (!gateway) return ratios;
   for (const other of figures) {
-    if (other.body !== body || other.target === 'gateway' || other.eventsPerS <= 0) continue;
+    if (other.body !== body || other.target === of || other.eventsPerS <= 0) continue;
     ratios[other.target] = gateway.eventsPerS / other.eventsPerS;
   }
   return ratios;
@@ -88,12 +94,16 @@ export const LEGEND =
  * Gateway events per CPU-second over each other target's: the efficiency ratio, which noise from
  * other processes on the machine disturbs far less than throughput does.
  */
-export function gatewayEfficiency(figures: readonly Figures[], body: BodyKind): Ratios {
-  const gateway = figures.find((f) => f.body === body && f.target === 'gateway');
+export function gatewayEfficiency(
+  figures: readonly Figures[],
+  body: BodyKind,
+  of: 'gateway' | 'previous' = 'gateway',
+): Ratios {
+  const gateway = figures.find((f) => f.body === body && f.target === of);
   const ratios: Ratios = {};
   if (gateway?.cpuUsPerEvent === undefined || gateway.cpuUsPerEvent <= 0) return ratios;
   for (const other of figures) {
-    if (other.body !== body || other.target === 'gateway' || other.cpuUsPerEvent === undefined) continue;
+    if (other.body !== body || other.target === of || other.cpuUsPerEvent === undefined) continue;
     ratios[other.target] = other.cpuUsPerEvent / gateway.cpuUsPerEvent;
   }
   return ratios;
@@ -139,11 +149,11 @@ export function fillBound(
   return Math.min(1, (connections * eventsPerRequest * bytesPerEvent) / (partitions * maxMessageSize));
 }
 
-export function formatRatios(ratios: Ratios, what = 'events/s'): string {
+export function formatRatios(ratios: Ratios, what = 'events/s', subject = 'gateway'): string {
   const parts = Object.entries(ratios).map(([name, value]) => `${times(value)} ${name}`);
   return parts.length === 0
-    ? `gateway ${what}: n/a (gateway or baselines not run)`
-    : `gateway ${what} = ${parts.join(', ')}`;
+    ? `${subject} ${what}: n/a (gateway or baselines not run)`
+    : `${subject} ${what} = ${parts.join(', ')}`;
 }
 
 export function formatPaced(paced: PacedFigures, lingerMs: number): string {

@@ -26,8 +26,9 @@ import type { SdkFloorResult } from './sdk-floor';
 import { runSdkFloor } from './sdk-floor-run';
 import { runSoak } from './soak-run';
 import { TARGETS } from './targets';
-import { buildGateway } from './targets/gateway';
-import type { RunningTarget } from './targets/target';
+import { preparePreviousBuild } from './previous-build';
+import { buildGateway, previousGatewayTarget } from './targets/gateway';
+import type { RunningTarget, TargetDefinition } from './targets/target';
 
 interface Cores {
   readonly load: string | undefined;
@@ -64,6 +65,17 @@ async function main(): Promise<void> {
     pools.set(kind, { ...pool, file });
   }
   if (options.targets.includes('gateway') && options.build) buildGateway();
+  // The earlier build runs right before this one in every round: before/after from one run.
+  const previous =
+    options.against === undefined
+      ? undefined
+      : previousGatewayTarget(preparePreviousBuild(options.against, options.resultsDir));
+  const definitions = new Map<TargetName, TargetDefinition>();
+  for (const name of options.targets) {
+    if (name === 'gateway' && previous) definitions.set('previous', previous);
+    definitions.set(name, TARGETS[name]);
+  }
+  if (previous && !definitions.has('previous')) definitions.set('previous', previous);
   const peak = choosePeakLoad(options.loadGenerator);
   const stats = createProcessTreeStats();
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -87,10 +99,10 @@ async function main(): Promise<void> {
   let saturation: Figures | undefined;
   try {
     // All targets run side by side (idle ones cost nothing) so rounds can be interleaved.
-    for (const name of options.targets) {
+    for (const [name, definition] of definitions) {
       running.set(
         name,
-        await TARGETS[name].start({
+        await definition.start({
           options,
           emulator,
           cpus: cores.target,
@@ -119,7 +131,8 @@ async function main(): Promise<void> {
         }
       }
       for (const [name, results] of rounds) {
-        const result = combineRounds(TARGETS[name], pool, results, stats.available, emulator.maxMessageSize);
+        const definition = definitions.get(name) ?? TARGETS.gateway;
+        const result = combineRounds(definition, pool, results, stats.available, emulator.maxMessageSize);
         figures.push(result);
         const errors = result.non2xx + result.socketErrors;
         log(
@@ -217,6 +230,17 @@ async function main(): Promise<void> {
     log(report.formatTable(figures, kind));
     log(report.formatRatios(report.gatewayRatios(figures, kind)));
     log(report.formatRatios(report.gatewayEfficiency(figures, kind), 'events per CPU-second'));
+    const before = figures.find((f) => f.target === 'previous' && f.body === kind);
+    if (before) {
+      log(report.formatRatios(report.gatewayRatios(figures, kind, 'previous'), 'events/s', before.label));
+      log(
+        report.formatRatios(
+          report.gatewayEfficiency(figures, kind, 'previous'),
+          'events per CPU-second',
+          before.label,
+        ),
+      );
+    }
     for (const p of paced.filter((x) => x.body === kind)) log(report.formatPaced(p, lingerMs));
     if (kind === 'batch' && sdkFloor) log(report.formatSdkFloor(sdkFloor, figures));
     log('');
@@ -249,6 +273,19 @@ async function main(): Promise<void> {
         ),
         figures,
         ratios: Object.fromEntries(options.bodies.map((kind) => [kind, report.gatewayRatios(figures, kind)])),
+        previous:
+          previous === undefined
+            ? undefined
+            : {
+                against: options.against,
+                label: previous.label,
+                ratios: Object.fromEntries(
+                  options.bodies.map((kind) => [kind, report.gatewayRatios(figures, kind, 'previous')]),
+                ),
+                efficiency: Object.fromEntries(
+                  options.bodies.map((kind) => [kind, report.gatewayEfficiency(figures, kind, 'previous')]),
+                ),
+              },
         efficiency: Object.fromEntries(
           options.bodies.map((kind) => [kind, report.gatewayEfficiency(figures, kind)]),
         ),

@@ -1,10 +1,10 @@
 /** The four targets in report order: ceiling, typical Express, naive sender, gateway. */
-import type { TargetName } from '../options';
+import type { SelectableTarget } from '../options';
 import { gatewayTarget } from './gateway';
 import { startOwnTarget } from './own-process';
 import type { TargetDefinition } from './target';
 
-export const TARGETS: Readonly<Record<TargetName, TargetDefinition>> = {
+export const TARGETS: Readonly<Record<SelectableTarget, TargetDefinition>> = {
   ceiling: {
     name: 'ceiling',
     label: 'ceiling (node:http)',
