@@ -46,6 +46,21 @@ describe('bounded', () => {
     expect(signals[0]?.aborted).toBe(true);
   });
 
+  it('when attempts with different bounds are in flight, then each ends at its own bound, not another one', async () => {
+    const never = (): Promise<string> => new Promise<string>(() => undefined);
+    const started = performance.now();
+    const short = bounded(30, undefined, 'SendTimeout', 'Sending', never).catch((e: unknown) => e);
+    const long = bounded(400, undefined, 'SetupTimeout', 'Setting up', never).catch((e: unknown) => e);
+    const shortError = (await short) as SinkError;
+    const shortMs = performance.now() - started;
+    expect(shortError.code).toBe('SendTimeout');
+    expect(shortMs).toBeGreaterThanOrEqual(29);
+    expect(shortMs).toBeLessThan(400);
+    const longError = (await long) as SinkError;
+    expect(longError.code).toBe('SetupTimeout');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(399);
+  });
+
   it('when the outer signal aborts, then every attempt under it is aborted, through one listener on it', async () => {
     const outer = new AbortController();
     const added = jest.spyOn(outer.signal, 'addEventListener');
