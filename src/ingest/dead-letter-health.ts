@@ -3,7 +3,7 @@
  * soon as the hub answers anything else (its partition-id probe runs within moments of a failure),
  * which suits the event hub, sent to all the time; the dead-letter hub is sent to rarely, so that
  * rule would hide a hub that refuses every dead letter. Here each partition keeps the outcome of
- * its last dead-letter batch: failing (with the code and since when) until a batch to it is
+ * its last dead-letter batch: failing (with the failure's class, code and since when) until a batch to it is
  * acknowledged. Merged with the batcher's view (stalls, unreachable), so either kind shows. The
  * log gets one WARN when dead letters start failing and one INFO when every partition delivers
  * again, not a line per batch.
@@ -11,6 +11,7 @@
 import type { BatcherObserver } from '../batching/types';
 import type { Logger } from '../observability/logger';
 import type { HubHealthView } from '../ops/readiness';
+import { hubProblem } from '../sink/classify-failure';
 
 export interface DeadLetterHealth {
   /** To be heard by the dead-letter batcher (beside its metrics). */
@@ -62,7 +63,9 @@ export function createDeadLetterHealth(options: DeadLetterHealthOptions): DeadLe
           .map(([partitionId, f]) => ({
             partitionId,
             state: 'failing',
-            reason: `last dead-letter batch failed (${f.code}) at ${f.since}`,
+            reason: hubProblem(f.code, ''),
+            code: f.code,
+            since: f.since,
           })),
       ];
       return {

@@ -20,7 +20,12 @@ export type NotReadyReason =
 export interface UnhealthyPartition {
   readonly partitionId: string;
   readonly state: string;
+  /** The class of failure (timeout, refused, dns, unauthorized, not-found, busy, connection, error). */
   readonly reason?: string;
+  /** The SDK's error code behind the reason. */
+  readonly code?: string;
+  /** When it started failing (ISO 8601), where known. */
+  readonly since?: string;
 }
 
 /** The dead-letter hub when it is not ok, as the readiness body names it. */
@@ -52,6 +57,8 @@ export interface HubHealthView {
     readonly partitionId: string;
     readonly state: string;
     readonly reason?: string;
+    readonly code?: string;
+    readonly since?: string;
   }[];
 }
 
@@ -145,6 +152,8 @@ function unhealthyPartitions(health: HubHealthView): UnhealthyPartition[] {
       partitionId: p.partitionId,
       state: p.state,
       ...(p.reason === undefined ? {} : { reason: p.reason }),
+      ...(p.code === undefined ? {} : { code: p.code }),
+      ...(p.since === undefined ? {} : { since: p.since }),
     }));
 }
 

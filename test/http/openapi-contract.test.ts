@@ -25,7 +25,7 @@ import { defaultOpenApiFile } from '../../src/ops/openapi-route';
 import { createEventHubsSink } from '../../src/sink/event-hubs-sink';
 import { pollUntil } from '../ops/prometheus-text';
 import { newTestKey } from '../security/api-keys';
-import { REPO_ROOT, startTestGateway, type TestGateway } from '../support/harness';
+import { DEV_AUTH, REPO_ROOT, startTestGateway, type TestGateway } from '../support/harness';
 import { reading, uniqueSensorId } from '../support/readings';
 
 // ---- the document ------------------------------------------------------------------------------
@@ -615,6 +615,81 @@ describe('ops routes against the contract', () => {
       (res) => res.status === 200,
       15_000,
     );
+  }, 40_000);
+
+  it('when a partition stalls, then /readyz answers the documented degraded 200, naming it', async () => {
+    const sensor = uniqueSensorId('contract-stall');
+    const first = await postEvents().send(reading(sensor));
+    expect(first.status).toBe(200);
+    const { partitionId } = (first.body as { events: { partitionId: string }[] }).events[0]!;
+    emulator.faults.stallPartition(partitionId);
+    const held = postEvents()
+      .send(reading(sensor))
+      .then((res) => res);
+    try {
+      const degraded = await pollUntil(
+        () => t.request.get('/readyz'),
+        (res) => (res.body as { status?: string }).status === 'degraded',
+        15_000,
+      );
+      expect(degraded.status).toBe(200);
+      // Stalled while its send is past its bound, failing once the SDK's attempt gave up.
+      expect(degraded.body).toMatchObject({
+        partitions: [{ partitionId, state: expect.stringMatching(/^(stalled|failing)$/), reason: 'timeout' }],
+      });
+      expectDocumented(degraded, '/readyz', 'get');
+    } finally {
+      emulator.faults.clearPartitionFaults();
+    }
+    expectDocumented(await held, EVENTS, 'post');
+    await pollUntil(
+      () => t.request.get('/readyz'),
+      (res) => (res.body as { status?: string }).status === 'ready',
+      15_000,
+    );
+  }, 40_000);
+
+  it('when the dead-letter hub refuses, then /readyz answers the documented degraded 200, naming that hub', async () => {
+    const DEAD_LETTER = 'dead-letter';
+    const hubs = await startEmulator({
+      port: 0,
+      hubs: [
+        { name: 'telemetry', partitionCount: 2 },
+        { name: DEAD_LETTER, partitionCount: 2 },
+      ],
+    });
+    const withDeadLetters = await startTestGateway({
+      emulator: hubs,
+      env: { DEAD_LETTER_EVENTHUB_NAME: DEAD_LETTER },
+    });
+    try {
+      for (const p of ['0', '1'])
+        hubs.faults.rejectPartition(p, 'com.microsoft:server-busy', 'refused for the test', DEAD_LETTER);
+      const sensor = uniqueSensorId('contract-dl');
+      const mixed = [reading(sensor), { ...reading(sensor), temperature: 'warm' }];
+      const lenient = await withDeadLetters.request
+        .post('/v1/events/telemetry')
+        .set(DEV_AUTH)
+        .set('Prefer', 'handling=lenient')
+        .send(mixed);
+      expect(lenient.status).toBe(207);
+      expectDocumented(lenient, EVENTS, 'post');
+      const degraded = await pollUntil(
+        () => withDeadLetters.request.get('/readyz'),
+        (res) => (res.body as { deadLetterHub?: unknown }).deadLetterHub !== undefined,
+        15_000,
+      );
+      expect(degraded.status).toBe(200);
+      expect(degraded.body).toMatchObject({
+        status: 'degraded',
+        partitions: [],
+        deadLetterHub: { hub: DEAD_LETTER, state: 'degraded' },
+      });
+      expectDocumented(degraded, '/readyz', 'get');
+    } finally {
+      await withDeadLetters.close();
+      await hubs.close();
+    }
   }, 40_000);
 
   it('when /openapi.yaml is fetched, then it is this document as application/yaml', async () => {
