@@ -19,6 +19,7 @@ import { describeMachine, formatMachine } from './machine';
 import type { LoadSpec } from './load/load-result';
 import { combineRounds, measureRound, type Figures, type MeasureContext, type Round } from './measure';
 import { parseOptions, UsageError, type BenchOptions, type BodyKind, type TargetName } from './options';
+import { formatPaired, pairedRoundRatios, type PairedRatios } from './paired-rounds';
 import { createProcessTreeStats } from './process-stats';
 import { profileSummary } from './profile';
 import * as report from './report';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
   );
 
   const figures: Figures[] = [];
+  /** With --against: per body, the gateway's ratio to the earlier build in each round. */
+  const paired = new Map<BodyKind, PairedRatios>();
   const paced: report.PacedFigures[] = [];
   let soak: Awaited<ReturnType<typeof runSoak>> | undefined;
   let sdkFloor: SdkFloorResult | undefined;
@@ -130,6 +133,9 @@ async function main(): Promise<void> {
           rounds.set(name, [...(rounds.get(name) ?? []), result]);
         }
       }
+      const after = rounds.get('gateway');
+      const before = rounds.get('previous');
+      if (after && before) paired.set(kind, pairedRoundRatios(after, before));
       for (const [name, results] of rounds) {
         const definition = definitions.get(name)!; // rounds are kept only for started targets
         const result = combineRounds(definition, pool, results, stats.available, emulator.maxMessageSize);
@@ -240,6 +246,8 @@ async function main(): Promise<void> {
           before.label,
         ),
       );
+      const pairs = paired.get(kind);
+      if (pairs) log(formatPaired(pairs, before.label));
     }
     for (const p of paced.filter((x) => x.body === kind)) log(report.formatPaced(p, lingerMs));
     if (kind === 'batch' && sdkFloor) log(report.formatSdkFloor(sdkFloor, figures));
@@ -285,6 +293,7 @@ async function main(): Promise<void> {
                 efficiency: Object.fromEntries(
                   options.bodies.map((kind) => [kind, report.gatewayEfficiency(figures, kind, 'previous')]),
                 ),
+                perRound: Object.fromEntries(paired),
               },
         efficiency: Object.fromEntries(
           options.bodies.map((kind) => [kind, report.gatewayEfficiency(figures, kind)]),
