@@ -122,3 +122,30 @@ describe('splitArray', () => {
     );
   });
 });
+
+describe('splitArray with strings full of quotes, backslashes and brackets', () => {
+  it('when escaped quotes and backslash runs end strings, then the split matches JSON.parse', () => {
+    const text = String.raw`[{"a":"x\"},{"}, "\\", "\\\"]", {"b":"\\\\"}, "é\u0022,", ["]\\\"\\"]]`;
+    expect(splitArray(Buffer.from(text)).map((b) => JSON.parse(b.toString()) as unknown)).toEqual(
+      JSON.parse(text),
+    );
+  });
+
+  it('when 500 random arrays are split, then every element is the one JSON.parse finds', () => {
+    const alphabet = ['"', '\\', ',', ']', '[', '}', '{', 'a', ' ', 'é', '\n', '€'];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const text = (): string =>
+      Array.from({ length: random(12) }, () => alphabet[random(alphabet.length)]!).join('');
+    for (let round = 0; round < 500; round++) {
+      const elements = Array.from({ length: 1 + random(6) }, () =>
+        random(2) === 0 ? { [text()]: text(), n: [text(), { deep: text() }] } : text(),
+      );
+      const body = Buffer.from(JSON.stringify(elements, null, random(2) === 0 ? 0 : 1));
+      expect(splitArray(body).map((b) => JSON.parse(b.toString()) as unknown)).toEqual(elements);
+    }
+  });
+});

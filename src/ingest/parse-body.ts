@@ -143,23 +143,19 @@ function badJson(text: string, error: unknown, lineOffset: number, columnOffset:
 
 /**
  * Byte ranges of the top-level elements of a valid JSON array; throws `tooManyEvents` as soon as
- * an element past `maxEvents` begins. Inside strings only `"` and `\` matter; UTF-8 continuation
- * bytes are never ASCII, so a byte scan is safe.
+ * an element past `maxEvents` begins. Strings are skipped whole (their closing quote found with
+ * `indexOf`, a native search): about half a reading's bytes are in strings, and looking at each
+ * of them in JS was most of the scan's cost. UTF-8 continuation bytes are never ASCII, so a byte
+ * scan is safe.
  */
 export function splitArray(bytes: Buffer, maxEvents = Number.POSITIVE_INFINITY): Buffer[] {
   const parts: Buffer[] = [];
   let depth = 0;
-  let inString = false;
   let start = -1;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
-      continue;
-    }
     if (b === QUOTE) {
-      inString = true;
+      i = closingQuote(bytes, i);
     } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
       depth++;
       if (depth === 1) {
@@ -180,6 +176,19 @@ export function splitArray(bytes: Buffer, maxEvents = Number.POSITIVE_INFINITY):
     }
   }
   return parts;
+}
+
+/**
+ * Where the string opened at `open` ends: the next `"` preceded by an even number of backslashes
+ * (an odd number escapes it). An unterminated string runs to the end; JSON.parse refuses it.
+ */
+function closingQuote(bytes: Buffer, open: number): number {
+  for (let at = bytes.indexOf(QUOTE, open + 1); at !== -1; at = bytes.indexOf(QUOTE, at + 1)) {
+    let backslash = at - 1;
+    while (bytes[backslash] === BACKSLASH) backslash--;
+    if ((at - 1 - backslash) % 2 === 0) return at;
+  }
+  return bytes.length;
 }
 
 /**
