@@ -24,7 +24,7 @@ export interface UnhealthyPartition {
   readonly reason?: string;
   /** The SDK's error code behind the reason. */
   readonly code?: string;
-  /** When it started failing (ISO 8601), where known. */
+  /** When its last batch failed (ISO 8601), where known (dead-letter hub partitions). */
   readonly since?: string;
 }
 
