@@ -29,7 +29,7 @@ export function pairedRoundRatios(after: readonly Round[], before: readonly Roun
   return { throughput, perCpuSecond };
 }
 
-function describe(ratios: readonly number[]): string {
+function summarise(ratios: readonly number[]): string {
   if (ratios.length === 0) return 'n/a';
   const sorted = [...ratios].sort((x, y) => x - y);
   const middle = Math.floor(sorted.length / 2);
@@ -44,7 +44,7 @@ function describe(ratios: readonly number[]): string {
 /** Two lines: the per-round ratios of throughput and of events per CPU-second. */
 export function formatPaired(paired: PairedRatios, beforeLabel: string): string {
   return [
-    `gateway ÷ ${beforeLabel} per round, events/s: ${describe(paired.throughput)}`,
-    `gateway ÷ ${beforeLabel} per round, events per CPU-second: ${describe(paired.perCpuSecond)}`,
+    `gateway ÷ ${beforeLabel} per round, events/s: ${summarise(paired.throughput)}`,
+    `gateway ÷ ${beforeLabel} per round, events per CPU-second: ${summarise(paired.perCpuSecond)}`,
   ].join('\n');
 }
